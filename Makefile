@@ -1,0 +1,61 @@
+# pitwall — see README.md. `make demo` and `make test` do all set-up themselves.
+GO       ?= go
+PKGS     := ./...
+FUZZTIME ?= 300000x
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X pitwall/trackside/unit.Version=$(VERSION) -X pitwall/kiosk.Version=$(VERSION)
+BINS     := trackside kiosk pitwall
+
+.PHONY: setup demo test test-short fuzz bench cross build vet clean deb deb-test
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	$(GO) run ./cmd/pitwall demo
+
+test: setup vet
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+test-short: vet
+	$(GO) test -short -count=1 $(PKGS)
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet $(PKGS)
+
+# Every fuzz target, FUZZTIME executions each (a count: see scripts/fuzz.sh).
+# Seed corpora live in each package's testdata/fuzz.
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+bench: setup
+	scripts/bench.sh
+
+# Static binaries for the Pis: arm64 (Pi 4/5, 64-bit OS) and armv7 (32-bit OS).
+cross:
+	@for target in linux/arm64 linux/arm/7 linux/amd64; do \
+		os=$${target%%/*}; rest=$${target#*/}; arch=$${rest%%/*}; arm=$${rest#*/}; \
+		[ "$$arch" = arm ] || arm=""; \
+		for b in $(BINS); do \
+			echo "build $$b $$target"; \
+			CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+				-o bin/$$os-$$arch$$arm/$$b ./cmd/$$b || exit 1; \
+		done; \
+	done
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+DEB_ARCHS ?= amd64 arm64 armhf
+# Debian packages in dist/ (plain dpkg-deb): pitwall-{trackside,kiosk}_<version>_<arch>.deb
+deb:
+	VERSION=$(VERSION) scripts/deb.sh $(DEB_ARCHS)
+
+# amd64 packages, the broker ACL (needs mosquitto) and the image's boot-time script
+deb-test:
+	scripts/deb_test.sh
+	buildroot/board/pitwall/bootconf_test.sh
+
+clean:
+	rm -rf bin dist

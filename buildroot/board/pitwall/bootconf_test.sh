@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Tests rootfs-overlay/usr/libexec/pitwall/{bootconf,role-is} on scratch trees
+# (PITWALL_ROOT), with BusyBox's sh and applets when busybox is installed (as
+# on the image), else with the host's sh. When mosquitto is installed and this
+# runs as root, also starts Mosquitto on the generated broker config.
+#
+#   buildroot/board/pitwall/bootconf_test.sh
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+overlay=$here/rootfs-overlay
+repo=$(cd "$here/../../.." && pwd)
+tmp=$(mktemp -d)
+broker=""
+cleanup() {
+	if [ -n "$broker" ]; then kill "$broker" 2>/dev/null || true; fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+chmod 0755 "$tmp"
+
+# The users the script hands files to: the image's when they exist here.
+if [ "$(id -u)" = 0 ] && getent group pitwall >/dev/null; then group=pitwall; else group=$(id -gn); fi
+if [ "$(id -u)" = 0 ] && getent passwd mosquitto >/dev/null; then mquser=mosquitto; else mquser=$(id -un); fi
+owner=root
+if [ "$(id -u)" != 0 ]; then owner=$(id -un); fi
+mqgroup=$(id -gn "$mquser")
+export PITWALL_OWNER=$owner PITWALL_GROUP=$group PITWALL_MOSQUITTO_USER=$mquser PITWALL_MOSQUITTO_GROUP=$mqgroup
+
+sh="sh"
+if command -v busybox >/dev/null 2>&1; then
+	# BusyBox applets first in PATH, as on the image.
+	mkdir -p "$tmp/bin"
+	for a in sh sed tr grep cp chmod chown mv ls cat rm mkdir echo; do
+		ln -s "$(command -v busybox)" "$tmp/bin/$a"
+	done
+	export PATH="$tmp/bin:$PATH"
+	sh="busybox sh"
+	echo "bootconf_test: with BusyBox $(busybox | head -1 | cut -d' ' -f2)"
+fi
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL: $*"
+}
+expect_eq() { # WHAT GOT WANT
+	if [ "$2" = "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi
+}
+expect_file() { # WHAT FILE MODE OWNER:GROUP
+	if [ ! -f "$2" ]; then
+		fail "$1: $2 missing"
+	else
+		expect_eq "$1 mode" "$(stat -c %a "$2")" "$3"
+		expect_eq "$1 owner" "$(stat -c %U:%G "$2")" "$4"
+	fi
+}
+expect_absent() { if [ ! -e "$2" ]; then ok; else fail "$1: $2 should not exist"; fi; }
+expect_log() { if grep -q -- "$2" "$r/log"; then ok; else fail "$1: log has no '$2':"; sed 's/^/    /' "$r/log"; fi; }
+
+# newroot NAME: a scratch tree with the shared files of the image.
+newroot() {
+	r=$tmp/$1
+	mkdir -p "$r/boot/pitwall" "$r/usr/share/pitwall/mosquitto" "$r/etc" "$r/proc/sys/kernel" \
+		"$r/sys/firmware/devicetree/base"
+	cp "$repo/packaging/mosquitto/pitwall.conf" "$repo/packaging/mosquitto/pitwall.acl" \
+		"$r/usr/share/pitwall/mosquitto/"
+	echo buildroot >"$r/proc/sys/kernel/hostname"
+	printf '10000000c0ffee42\000' >"$r/sys/firmware/devicetree/base/serial-number"
+}
+bootconf() { PITWALL_ROOT=$r $sh "$overlay/usr/libexec/pitwall/bootconf" 2>"$r/log"; }
+role_is() { PITWALL_ROOT=$r $sh "$overlay/usr/libexec/pitwall/role-is" "$@" 2>>"$r/log"; }
+
+# Role file variants: what a laptop's editor may leave.
+roletest() { # NAME CONTENT WANT_ROLE (empty: none) LOG
+	newroot "$1"
+	printf '%b' "$2" >"$r/boot/pitwall-role.txt"
+	if bootconf; then ok; else fail "$1: bootconf failed"; fi
+	if [ -n "$3" ]; then
+		expect_eq "$1: role" "$(cat "$r/run/pitwall-boot/role" 2>/dev/null)" "$3"
+		expect_file "$1: role file" "$r/run/pitwall-boot/role" 644 "$(id -un):$(id -gn)"
+	else
+		expect_absent "$1: role" "$r/run/pitwall-boot/role"
+	fi
+	expect_log "$1" "$4"
+}
+roletest plain 'kiosk\n' kiosk "role: kiosk"
+roletest shipped "$(sed 's/%/%%/g' "$here/boot/pitwall-role.txt")\n" kiosk "role: kiosk"
+roletest windows '\357\273\277# role\r\n\r\n  TrackSide  \r\n' trackside "role: trackside"
+roletest comment-after 'trackside # the timing unit\n' trackside "role: trackside"
+roletest two-roles 'trackside\nkiosk\n' "" "is not one role"
+roletest unknown 'scoreboard\n' "" '"scoreboard" is not one role'
+roletest only-comments '# trackside\n\n' "" "names no role"
+newroot missing
+bootconf || fail "missing: bootconf failed"
+expect_absent "missing: role" "$r/run/pitwall-boot/role"
+expect_log "missing" "no /boot/pitwall-role.txt"
+
+# role-is, as ExecCondition: 0 runs the unit, 1 skips it.
+newroot roleis
+echo trackside >"$r/boot/pitwall-role.txt"
+bootconf
+if role_is trackside; then ok; else fail "role-is trackside: want 0"; fi
+set +e
+role_is kiosk
+expect_eq "role-is kiosk on a trackside" "$?" 1
+role_is
+expect_eq "role-is without argument" "$?" 2
+rm "$r/run/pitwall-boot/role"
+role_is trackside
+expect_eq "role-is with no role" "$?" 1
+set -e
+expect_log "role-is" "not set (see journalctl -u pitwall-bootconf)"
+
+# Configs and the broker: defaults, then everything from /boot, then removed again.
+newroot configs
+echo trackside >"$r/boot/pitwall-role.txt"
+bootconf
+expect_log "no trackside.json" "copy /boot/pitwall/trackside.json.example"
+expect_absent "no trackside.json" "$r/run/pitwall-boot/etc/trackside.json"
+conf=$r/run/pitwall-boot/mosquitto/conf.d/pitwall.conf
+expect_file "broker conf" "$conf" 640 "$mquser:$mqgroup"
+expect_eq "broker acl_file" "$(grep '^acl_file' "$conf")" "acl_file $r/run/pitwall-boot/mosquitto/pitwall.acl"
+expect_eq "no password_file by default" "$(grep -c '^password_file' "$conf" || true)" 0
+expect_file "default acl" "$r/run/pitwall-boot/mosquitto/pitwall.acl" 600 "$mquser:$mqgroup"
+expect_eq "default acl content" "$(cat "$r/run/pitwall-boot/mosquitto/pitwall.acl")" "$(cat "$repo/packaging/mosquitto/pitwall.acl")"
+expect_eq "default host name" "$(cat "$r/run/pitwall-boot/hostname")" pitwall-trackside-ffee42
+echo '{"track":"1"}' >"$r/boot/pitwall/trackside.json"
+echo secret >"$r/boot/pitwall/broker.password"
+echo 'user admin' >"$r/boot/pitwall/mosquitto.acl"
+echo "trackside-1:\$7\$x" >"$r/boot/pitwall/mosquitto.passwd"
+echo Track-1 >"$r/boot/pitwall/hostname"
+bootconf
+expect_file "trackside.json" "$r/run/pitwall-boot/etc/trackside.json" 640 "$owner:$group"
+expect_file "broker.password" "$r/run/pitwall-boot/etc/broker.password" 640 "$owner:$group"
+expect_eq "broker.password content" "$(cat "$r/run/pitwall-boot/etc/broker.password")" secret
+expect_eq "etc dir" "$(stat -c %a:%G "$r/run/pitwall-boot/etc")" "750:$group"
+expect_eq "acl from /boot" "$(cat "$r/run/pitwall-boot/mosquitto/pitwall.acl")" "user admin"
+expect_file "passwd" "$r/run/pitwall-boot/mosquitto/pitwall.passwd" 600 "$mquser:$mqgroup"
+expect_eq "password_file line" "$(grep '^password_file' "$conf")" "password_file $r/run/pitwall-boot/mosquitto/pitwall.passwd"
+expect_eq "host name from /boot" "$(cat "$r/run/pitwall-boot/hostname")" Track-1
+echo kiosk-secret >"$r/boot/pitwall/kiosk.password"
+bootconf
+expect_file "any file of /boot/pitwall" "$r/run/pitwall-boot/etc/kiosk.password" 640 "$owner:$group"
+expect_absent "broker files stay out of /etc/pitwall" "$r/run/pitwall-boot/etc/mosquitto.passwd"
+expect_absent "no leftovers" "$r/run/pitwall-boot/etc.new"
+rm "$r/boot/pitwall/trackside.json" "$r/boot/pitwall/mosquitto.passwd" "$r/boot/pitwall/mosquitto.acl"
+echo 'bad_name!' >"$r/boot/pitwall/hostname"
+bootconf
+expect_absent "trackside.json removed from /boot" "$r/run/pitwall-boot/etc/trackside.json"
+expect_absent "passwd removed from /boot" "$r/run/pitwall-boot/mosquitto/pitwall.passwd"
+expect_eq "password_file line gone" "$(grep -c '^password_file' "$conf" || true)" 0
+expect_log "bad host name" 'host name "bad_name!" is not letters'
+expect_eq "bad host name not written" "$(cat "$r/run/pitwall-boot/hostname")" Track-1
+
+# Journal directories: this boot's and the newest other one stay.
+newroot journal
+echo kiosk >"$r/boot/pitwall-role.txt"
+echo cccc >"$r/etc/machine-id"
+for d in aaaa bbbb dddd cccc; do
+	mkdir -p "$r/var/log/journal/$d"
+	sleep 0.01
+done
+touch -d '2 hours ago' "$r/var/log/journal/cccc"
+touch -d '1 hour ago' "$r/var/log/journal/bbbb"
+touch -d '3 hours ago' "$r/var/log/journal/aaaa"
+touch -d '10 minutes ago' "$r/var/log/journal/dddd"
+bootconf
+expect_eq "journal dirs kept" "$(cd "$r/var/log/journal" && echo *)" "cccc dddd"
+
+# The generated broker config, started for real.
+if [ "$(id -u)" = 0 ] && [ "$mquser" = mosquitto ] && command -v mosquitto_pub >/dev/null 2>&1; then
+	newroot broker
+	echo trackside >"$r/boot/pitwall-role.txt"
+	mosquitto_passwd -c -b "$r/boot/pitwall/mosquitto.passwd" trackside-1 pw1 2>/dev/null
+	bootconf
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	sed -i "s/^listener 1883\$/listener $port 127.0.0.1/" "$r/run/pitwall-boot/mosquitto/conf.d/pitwall.conf"
+	mkdir -p "$r/var/lib/mosquitto"
+	chown mosquitto "$r/var/lib/mosquitto"
+	sed -e "s#/var/lib/mosquitto/#$r/var/lib/mosquitto/#" -e "s#/run/pitwall-boot/#$r/run/pitwall-boot/#" \
+		"$overlay/etc/mosquitto/mosquitto.conf" >"$r/mosquitto.conf"
+	/usr/sbin/mosquitto -c "$r/mosquitto.conf" >"$r/broker.log" 2>&1 &
+	broker=$!
+	for _ in $(seq 50); do
+		grep -q running "$r/broker.log" && break
+		sleep 0.1
+	done
+	if grep -q running "$r/broker.log"; then ok; else fail "mosquitto did not start:"; sed 's/^/    /' "$r/broker.log"; fi
+	pub() { mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t pitwall/v1/track/1/status -m x "$@" 2>&1; }
+	if pub -u trackside-1 -P pw1 >/dev/null; then ok; else fail "trackside-1 with its password refused"; fi
+	if pub -u trackside-1 -P wrong >/dev/null; then fail "wrong password accepted"; else ok; fi
+	if pub >/dev/null; then ok; else fail "anonymous connection refused"; fi
+else
+	echo "bootconf_test: not root or no mosquitto: generated broker config not started"
+fi
+
+echo "bootconf_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

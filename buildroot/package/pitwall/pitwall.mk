@@ -1,0 +1,95 @@
+################################################################################
+#
+# pitwall
+#
+################################################################################
+
+# Built from the source tree this BR2_EXTERNAL lives in. After changing the
+# source: make pitwall-rebuild all
+PITWALL_VERSION = local
+PITWALL_SITE = $(BR2_EXTERNAL_PITWALL_PATH)/..
+PITWALL_SITE_METHOD = local
+PITWALL_GOMOD = pitwall
+# Build outputs of the source tree, and a Buildroot checked out inside it
+# (make -C buildroot-2025.02.x ...), stay out of the build directory.
+PITWALL_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = \
+	--exclude /bin --exclude /dist --exclude /vendor \
+	--exclude '/buildroot-*' --exclude /output
+
+# rsync only adds and updates: empty the build directory first, keeping the
+# dot files (stamps and Buildroot's bookkeeping), so that a Go file deleted
+# or renamed in the source tree is gone here too. The Go build cache lives
+# in the host directory, so this costs no rebuild.
+define PITWALL_CLEAN_BUILD_DIR
+	find $(@D) -mindepth 1 -maxdepth 1 ! -name '.*' -exec rm -rf {} +
+endef
+PITWALL_PRE_RSYNC_HOOKS += PITWALL_CLEAN_BUILD_DIR
+
+# go.mod says go 1.26.0 and Buildroot builds with GOTOOLCHAIN=local, so this
+# needs the Go 1.26 of Buildroot 2025.02.15 or later; an older Go stops with
+# "go.mod requires go >= 1.26.0 (running go 1.23.x; GOTOOLCHAIN=local)".
+
+# Each command whose cmd/<name> has Go files: kiosk and racectl are written
+# after trackside.
+PITWALL_CMDS = $(foreach c,trackside kiosk racectl,\
+	$(if $(wildcard $(PITWALL_SITE)/cmd/$(c)/*.go),$(c)))
+PITWALL_BUILD_TARGETS = $(addprefix cmd/,$(PITWALL_CMDS))
+PITWALL_INSTALL_BINS = $(PITWALL_CMDS)
+
+# Static binaries, as the .deb packages: no dependency on the C library.
+PITWALL_GO_ENV = CGO_ENABLED=0
+PITWALL_GIT_VERSION = $(shell git -C $(PITWALL_SITE) describe --always --dirty 2>/dev/null || echo local)
+PITWALL_LDFLAGS = -s -w -X pitwall/trackside/unit.Version=$(PITWALL_GIT_VERSION)
+
+# Buildroot vendors the Go modules of downloaded packages in its download
+# step; a local package has no download step, and the build runs with
+# GOFLAGS=-mod=vendor GOPROXY=off. So vendor here, before the build:
+# from the source tree's vendor/ if it has one (copied as is), else with
+# "go mod vendor" through PITWALL_GOPROXY into Buildroot's own module cache.
+PITWALL_HOST_GOPATH = $(or $(firstword $(subst :, ,$(GOPATH))),$(HOME)/go)
+PITWALL_HOST_GOMODCACHE = $(or $(GOMODCACHE),$(PITWALL_HOST_GOPATH)/pkg/mod)
+PITWALL_GOPROXY = $(or $(call qstrip,$(BR2_PACKAGE_PITWALL_GOPROXY)),\
+	file://$(PITWALL_HOST_GOMODCACHE)/cache/download$(comma)direct)
+
+define PITWALL_GO_VENDOR
+	if [ -f $(PITWALL_SITE)/vendor/modules.txt ]; then \
+		rm -rf $(@D)/vendor && cp -a $(PITWALL_SITE)/vendor $(@D)/vendor; \
+	else \
+		cd $(@D) && $(HOST_GO_COMMON_ENV) GOFLAGS=-modcacherw \
+			GOPROXY="$(PITWALL_GOPROXY)" $(GO_BIN) mod vendor; \
+	fi
+endef
+PITWALL_PRE_BUILD_HOOKS += PITWALL_GO_VENDOR
+
+# Example configs (docs/<cmd>.example.json or cmd/<cmd>/<cmd>.example.json),
+# as /usr/share/pitwall/examples/<cmd>.json.example. The SD image puts them
+# on the boot partition, which /etc/pitwall shows.
+PITWALL_EXAMPLES = $(foreach c,$(PITWALL_CMDS),$(firstword $(wildcard \
+	$(PITWALL_SITE)/docs/$(c).example.json $(PITWALL_SITE)/cmd/$(c)/$(c).example.json)))
+
+define PITWALL_INSTALL_FILES
+	$(INSTALL) -D -m 0644 $(@D)/packaging/udev/60-pitwall-gpio.rules \
+		$(TARGET_DIR)/usr/lib/udev/rules.d/60-pitwall-gpio.rules
+	$(foreach f,$(PITWALL_EXAMPLES),\
+		$(INSTALL) -D -m 0644 $(f) \
+			$(TARGET_DIR)/usr/share/pitwall/examples/$(notdir $(basename $(basename $(f)))).json.example$(sep))
+	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/pitwall.conf \
+		$(TARGET_DIR)/usr/share/pitwall/mosquitto/pitwall.conf
+	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/pitwall.acl \
+		$(TARGET_DIR)/usr/share/pitwall/mosquitto/pitwall.acl
+endef
+PITWALL_POST_INSTALL_TARGET_HOOKS += PITWALL_INSTALL_FILES
+
+define PITWALL_INSTALL_INIT_SYSTEMD
+	$(foreach c,$(filter trackside kiosk,$(PITWALL_CMDS)),\
+		$(INSTALL) -D -m 0644 $(@D)/packaging/systemd/pitwall-$(c).service \
+			$(TARGET_DIR)/usr/lib/systemd/system/pitwall-$(c).service$(sep))
+endef
+
+# The services' user; the groups are those of the units'
+# SupplementaryGroups= and are created if missing.
+define PITWALL_USERS
+	pitwall -1 pitwall -1 * - - gpio,dialout,video,tty,input pitwall services
+endef
+
+$(eval $(golang-package))

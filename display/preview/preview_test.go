@@ -1,0 +1,174 @@
+package preview
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"pitwall/display"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	_ display.Sink = (*Server)(nil)
+	_ http.Handler = (*Server)(nil)
+)
+
+func testFrame(c color.RGBA) *image.RGBA {
+	f := image.NewRGBA(image.Rect(0, 0, 32, 20))
+	for i := 0; i < len(f.Pix); i += 4 {
+		f.Pix[i], f.Pix[i+1], f.Pix[i+2], f.Pix[i+3] = c.R, c.G, c.B, c.A
+	}
+	return f
+}
+
+func get(t *testing.T, h http.Handler, path string, hdr map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func decode(t *testing.T, rec *httptest.ResponseRecorder) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatalf("decode frame.png: %v", err)
+	}
+	return img
+}
+
+func TestFrameBeforeFirstShow(t *testing.T) {
+	s := New(0, nil)
+	if rec := get(t, s, "/frame.png", nil); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("frame.png before any frame: %d, want 503", rec.Code)
+	}
+}
+
+func TestFrameETag(t *testing.T) {
+	s := New(0, nil)
+	f := testFrame(color.RGBA{10, 20, 30, 255})
+	if err := s.Show(f, []image.Rectangle{f.Rect}); err != nil {
+		t.Fatal(err)
+	}
+	rec := get(t, s, "/frame.png", nil)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" {
+		t.Fatalf("frame.png: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "no-cache" {
+		t.Errorf("Cache-Control %q, want no-cache", cc)
+	}
+	etag := rec.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	if got := decode(t, rec).At(3, 3); got != (color.RGBA{10, 20, 30, 255}) {
+		t.Errorf("pixel %v", got)
+	}
+	if rec := get(t, s, "/frame.png", map[string]string{"If-None-Match": etag}); rec.Code != http.StatusNotModified {
+		t.Errorf("revalidation of an unchanged frame: %d, want 304", rec.Code)
+	}
+
+	// Show without damage changes nothing.
+	s.Show(f, nil)
+	if rec := get(t, s, "/frame.png", map[string]string{"If-None-Match": etag}); rec.Code != http.StatusNotModified {
+		t.Errorf("after a Show without damage: %d, want 304", rec.Code)
+	}
+
+	// Only the damaged rectangle is taken from the new frame.
+	g := testFrame(color.RGBA{200, 0, 0, 255})
+	s.Show(g, []image.Rectangle{image.Rect(0, 0, 4, 4)})
+	rec = get(t, s, "/frame.png", map[string]string{"If-None-Match": etag})
+	if rec.Code != http.StatusOK || rec.Header().Get("ETag") == etag {
+		t.Fatalf("after a change: %d, ETag %q (old %q)", rec.Code, rec.Header().Get("ETag"), etag)
+	}
+	img := decode(t, rec)
+	if img.At(1, 1) != (color.RGBA{200, 0, 0, 255}) || img.At(10, 10) != (color.RGBA{10, 20, 30, 255}) {
+		t.Errorf("pixels %v %v: damaged part not updated or undamaged part changed", img.At(1, 1), img.At(10, 10))
+	}
+
+	// A frame of another size replaces the copy entirely.
+	big := image.NewRGBA(image.Rect(0, 0, 50, 40))
+	s.Show(big, []image.Rectangle{image.Rect(0, 0, 1, 1)})
+	if b := decode(t, get(t, s, "/frame.png", nil)).Bounds(); b != big.Rect {
+		t.Errorf("after a resize the frame is %v, want %v", b, big.Rect)
+	}
+}
+
+func TestPage(t *testing.T) {
+	s := New(0, nil)
+	rec := get(t, s, "/", nil)
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("page: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	for _, want := range []string{`src="frame.png"`, `EventSource("events")`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if rec := get(t, s, "/nothing", nil); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown path: %d, want 404", rec.Code)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	// Frames shown within one interval after an event are announced once,
+	// as the latest: the interval is long enough for this test's Shows.
+	s := New(500*time.Millisecond, nil)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	f := testFrame(color.RGBA{1, 2, 3, 255})
+	s.Show(f, []image.Rectangle{f.Rect})
+
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	lines := bufio.NewReader(resp.Body)
+	next := func() string {
+		t.Helper()
+		for {
+			line, err := lines.ReadString('\n')
+			if err != nil {
+				t.Fatalf("event stream: %v", err)
+			}
+			if strings.HasPrefix(line, "data: ") {
+				return strings.TrimSpace(strings.TrimPrefix(line, "data: "))
+			}
+		}
+	}
+	if got := next(); got != "1" {
+		t.Fatalf("first event %q, want the current frame 1", got)
+	}
+	for range 5 {
+		s.Show(f, []image.Rectangle{f.Rect})
+	}
+	if got := next(); got != "6" {
+		t.Fatalf("event %q, want only the latest frame 6", got)
+	}
+	s.Show(f, nil) // no damage: no event
+	s.Show(f, []image.Rectangle{f.Rect})
+	if got := next(); got != "7" {
+		t.Fatalf("event %q, want 7", got)
+	}
+	cancel()
+	io.Copy(io.Discard, resp.Body)
+}

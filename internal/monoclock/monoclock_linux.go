@@ -1,0 +1,24 @@
+//go:build linux
+
+package monoclock
+
+import "golang.org/x/sys/unix"
+
+func now() int64 {
+	var ts unix.Timespec
+	// CLOCK_MONOTONIC is what the GPIO character device stamps line events
+	// with; reading the same clock makes host and kernel stamps comparable.
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		panic("clock_gettime(CLOCK_MONOTONIC): " + err.Error())
+	}
+	return ts.Nano()
+}
+
+func synced() bool {
+	var tx unix.Timex
+	state, err := unix.Adjtimex(&tx)
+	if err != nil {
+		return false
+	}
+	return state != unix.TIME_ERROR && tx.Status&unix.STA_UNSYNC == 0
+}

@@ -1,0 +1,156 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"pitwall/mqtt"
+)
+
+// cacheVersion is the version of the cache file's own layout.
+const cacheVersion = 1
+
+// maxCacheBytes bounds the cache file read at boot: three payloads of at
+// most mqtt.MaxPayload for each of a few tracks. A larger file is not one
+// this kiosk wrote.
+const maxCacheBytes = 64 << 20
+
+// CacheFile is what a kiosk keeps across reboots: the inputs of its board
+// (each track's latest payloads exactly as received, so they are checked
+// again on load like any message) rather than the board itself, so a
+// restored board is built by the same code as a live one.
+type CacheFile struct {
+	V int `json:"v"`
+	// Boots counts the kiosk's starts; the kiosk's status seq is
+	// Boots<<32 | n, increasing across restarts as the contract asks.
+	Boots uint64 `json:"boots"`
+	// LastContactMS is the wall time (Unix ms) the kiosk last heard from
+	// the broker; 0 when its clock was not synced then.
+	LastContactMS int64         `json:"last_contact_ms,omitempty"`
+	SavedMS       int64         `json:"saved_ms,omitempty"` // wall time of the save, when synced
+	Tracks        []CachedTrack `json:"tracks"`
+}
+
+// CachedTrack is one track's latest retained payloads.
+type CachedTrack struct {
+	ID        string          `json:"id"`
+	Status    json.RawMessage `json:"status,omitempty"`
+	Standings json.RawMessage `json:"standings,omitempty"`
+	Race      json.RawMessage `json:"race,omitempty"`
+}
+
+// CachedTracks copies the inputs' payloads into cache form.
+func CachedTracks(in *Inputs) []CachedTrack {
+	order := in.Order()
+	out := make([]CachedTrack, 0, len(order))
+	for _, id := range order {
+		ts := in.Track(id)
+		out = append(out, CachedTrack{
+			ID:        id,
+			Status:    ts.Raw[KindStatus],
+			Standings: ts.Raw[KindStandings],
+			Race:      ts.Raw[KindRace],
+		})
+	}
+	return out
+}
+
+// Messages turns the cache back into messages, to be applied like ones
+// from the broker. They carry no receipt time: a race state from the cache
+// is not shown until the broker confirms it.
+func (f CacheFile) Messages() []Message {
+	var out []Message
+	for _, t := range f.Tracks {
+		for _, p := range []struct {
+			topic string
+			raw   json.RawMessage
+		}{
+			{mqtt.TrackStatus(t.ID), t.Status},
+			{mqtt.TrackStandings(t.ID), t.Standings},
+			{mqtt.TrackRace(t.ID), t.Race},
+		} {
+			if len(p.raw) > 0 {
+				out = append(out, Message{Topic: p.topic, Payload: []byte(p.raw), Retained: true})
+			}
+		}
+	}
+	return out
+}
+
+// LastContact is LastContactMS as a time (zero when unknown).
+func (f CacheFile) LastContact() time.Time {
+	if f.LastContactMS <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(f.LastContactMS)
+}
+
+// ErrNoCache is wrapped by ReadCache when there is no cache file yet.
+var ErrNoCache = errors.New("no cache file")
+
+// ReadCache reads and checks a cache file. Payloads inside are checked
+// when they are applied.
+func ReadCache(path string) (CacheFile, error) {
+	var f CacheFile
+	fh, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return f, fmt.Errorf("read cache %s: %w", path, ErrNoCache)
+	}
+	if err != nil {
+		return f, fmt.Errorf("read cache: %w", err)
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, maxCacheBytes+1))
+	if err != nil {
+		return f, fmt.Errorf("read cache %s: %w", path, err)
+	}
+	if len(b) > maxCacheBytes {
+		return f, fmt.Errorf("read cache %s: larger than %d bytes", path, maxCacheBytes)
+	}
+	return DecodeCache(b)
+}
+
+// DecodeCache parses a cache file's content.
+func DecodeCache(b []byte) (CacheFile, error) {
+	var f CacheFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return CacheFile{}, fmt.Errorf("decode cache: %w", err)
+	}
+	if f.V != cacheVersion {
+		return CacheFile{}, fmt.Errorf("decode cache: version %d, this build reads %d", f.V, cacheVersion)
+	}
+	seen := map[string]bool{}
+	for i, t := range f.Tracks {
+		if err := mqtt.ValidID(t.ID); err != nil {
+			return CacheFile{}, fmt.Errorf("decode cache: tracks[%d]: %w", i, err)
+		}
+		if seen[t.ID] {
+			return CacheFile{}, fmt.Errorf("decode cache: tracks[%d]: track %q listed twice", i, t.ID)
+		}
+		seen[t.ID] = true
+	}
+	return f, nil
+}
+
+// EncodeCache serialises a cache file.
+func EncodeCache(f CacheFile) ([]byte, error) {
+	f.V = cacheVersion
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("encode cache: %w", err)
+	}
+	return b, nil
+}
+
+// WriteCache encodes f and replaces the file at path atomically.
+func WriteCache(path string, f CacheFile) error {
+	b, err := EncodeCache(f)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, b, 0o644)
+}

@@ -1,0 +1,191 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"pitwall/internal/jsonconf"
+	"pitwall/mqtt"
+)
+
+// BoardCombined is the board that merges every track into one ranking.
+const BoardCombined = "combined"
+
+// DefaultCachePath is where a kiosk keeps its last board across reboots.
+const DefaultCachePath = "/var/lib/pitwall/kiosk-cache.json"
+
+// Limits of the configured resolution: a 64 px board is useless, and 8K is
+// the largest HDMI mode a Pi drives.
+const (
+	minSide   = 64
+	maxWidth  = 7680
+	maxHeight = 4320
+)
+
+// Config is the kiosk's configuration file (JSON). Every key is checked at
+// start; errors name the file and the key, and unknown keys are errors (a
+// typo must not silently fall back to a default at a live event).
+type Config struct {
+	Kiosk  string       `json:"kiosk"`  // kiosk id, used in its status topic
+	Broker BrokerConfig `json:"broker"` // MQTT broker
+	// Tracks lists the tracks to show, in display order; empty means every
+	// track the broker knows (ordered by id).
+	Tracks []string `json:"tracks"`
+	// Board is "combined" (all tracks merged, the default) or a track id.
+	Board string `json:"board"`
+	// Rotate, when set, cycles the screen through these boards ("combined"
+	// or track ids) every RotateEvery; Board is then ignored.
+	Rotate      []string `json:"rotate"`
+	RotateEvery Duration `json:"rotate_every"`
+	Title       string   `json:"title"` // event title in the header
+	// Focus is a racer id kept in the footer whenever they rank below the
+	// rows shown (a team's booth screen). Empty: the footer shows the most
+	// recent change below the rows shown.
+	Focus string `json:"focus"`
+	// Width and Height of the frame; 0 takes the framebuffer's mode, or
+	// 1920×1080 without a framebuffer output.
+	Width   int     `json:"width"`
+	Height  int     `json:"height"`
+	Outputs Outputs `json:"outputs"`
+	// Cache is the file holding the last inputs, shown at boot before the
+	// broker answers.
+	Cache    string `json:"cache"`
+	LogLevel string `json:"log_level"` // debug | info | warn | error
+}
+
+// BrokerConfig says how to reach the MQTT broker.
+type BrokerConfig = mqtt.Broker
+
+// Outputs are where frames go; at least one is needed.
+type Outputs struct {
+	FB   string `json:"fb"`   // framebuffer device, /dev/fb0
+	PNG  string `json:"png"`  // PNG file rewritten on every change
+	HTTP string `json:"http"` // listen address of the HTTP preview, ":8080"
+}
+
+// Duration is a time.Duration written as "20s" in config files.
+type Duration = jsonconf.Duration
+
+// LoadConfig reads and validates a config file. The error names the file
+// and the offending key.
+func LoadConfig(path string) (Config, error) { return jsonconf.Load(path, ParseConfig) }
+
+// ParseConfig decodes a config over the defaults and validates it.
+func ParseConfig(b []byte) (Config, error) {
+	c := Config{
+		Board:       BoardCombined,
+		RotateEvery: Duration(20 * time.Second),
+		Title:       "pitwall",
+		Cache:       DefaultCachePath,
+		LogLevel:    "info",
+	}
+	if err := jsonconf.Decode(b, &c); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first invalid key.
+func (c Config) Validate() error {
+	if err := mqtt.ValidID(c.Kiosk); err != nil {
+		return fmt.Errorf("kiosk: %w", err)
+	}
+	// The client id is checked here only for its shape; the real one is
+	// made at start when client_id is empty.
+	probe := mqtt.ClientConfig{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username}
+	if probe.ClientID == "" {
+		probe.ClientID = "kiosk"
+	}
+	if err := probe.Validate(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	seen := map[string]bool{}
+	for i, t := range c.Tracks {
+		if err := mqtt.ValidID(t); err != nil {
+			return fmt.Errorf("tracks[%d]: %w", i, err)
+		}
+		if seen[t] {
+			return fmt.Errorf("tracks[%d]: %q is listed twice", i, t)
+		}
+		seen[t] = true
+	}
+	if err := c.validBoard(c.Board); err != nil {
+		return fmt.Errorf("board: %w", err)
+	}
+	for i, b := range c.Rotate {
+		if err := c.validBoard(b); err != nil {
+			return fmt.Errorf("rotate[%d]: %w", i, err)
+		}
+	}
+	if d := time.Duration(c.RotateEvery); d < 2*time.Second || d > time.Hour {
+		return fmt.Errorf("rotate_every: %v is outside 2s..1h", d)
+	}
+	if len(c.Title) > 200 {
+		return fmt.Errorf("title: %d bytes, at most 200", len(c.Title))
+	}
+	if len(c.Focus) > 200 {
+		return fmt.Errorf("focus: %d bytes, at most 200", len(c.Focus))
+	}
+	if (c.Width == 0) != (c.Height == 0) {
+		return fmt.Errorf("width, height: give both or neither (got %d×%d)", c.Width, c.Height)
+	}
+	if c.Width != 0 && (c.Width < minSide || c.Width > maxWidth) {
+		return fmt.Errorf("width: %d is outside %d..%d", c.Width, minSide, maxWidth)
+	}
+	if c.Height != 0 && (c.Height < minSide || c.Height > maxHeight) {
+		return fmt.Errorf("height: %d is outside %d..%d", c.Height, minSide, maxHeight)
+	}
+	if c.Outputs.FB == "" && c.Outputs.PNG == "" && c.Outputs.HTTP == "" {
+		return errors.New("outputs: none configured (fb, png or http)")
+	}
+	if c.Outputs.FB != "" && !filepath.IsAbs(c.Outputs.FB) {
+		return fmt.Errorf("outputs.fb: %q must be an absolute device path such as /dev/fb0", c.Outputs.FB)
+	}
+	if c.Outputs.PNG != "" && !filepath.IsAbs(c.Outputs.PNG) {
+		return fmt.Errorf("outputs.png: %q must be an absolute path", c.Outputs.PNG)
+	}
+	if c.Outputs.HTTP != "" && !strings.Contains(c.Outputs.HTTP, ":") {
+		return fmt.Errorf("outputs.http: %q must be a listen address such as :8080", c.Outputs.HTTP)
+	}
+	if c.Cache == "" || !filepath.IsAbs(c.Cache) {
+		return fmt.Errorf("cache: %q must be an absolute path", c.Cache)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// validBoard accepts "combined" or a track id (one of Tracks when Tracks
+// is set: a board of a track the kiosk does not subscribe to would stay
+// empty forever).
+func (c Config) validBoard(b string) error {
+	if b == BoardCombined {
+		return nil
+	}
+	if err := mqtt.ValidID(b); err != nil {
+		return fmt.Errorf("want %q or a track id: %w", BoardCombined, err)
+	}
+	if len(c.Tracks) > 0 {
+		for _, t := range c.Tracks {
+			if t == b {
+				return nil
+			}
+		}
+		return fmt.Errorf("track %q is not in tracks %v", b, c.Tracks)
+	}
+	return nil
+}
+
+// Boards lists the boards the screen shows: Rotate, or Board alone.
+func (c Config) Boards() []string {
+	if len(c.Rotate) > 0 {
+		return append([]string(nil), c.Rotate...)
+	}
+	return []string{c.Board}
+}

@@ -1,0 +1,86 @@
+package kiosk
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfig(t *testing.T) {
+	const base = `"kiosk": "hall-a", "broker": {"url": "tcp://10.0.0.2:1883"}, "outputs": {"png": "/tmp/board.png"}`
+	for _, tc := range []struct {
+		name string
+		json string
+		err  string // "" means valid
+		test func(t *testing.T, c Config)
+	}{
+		{name: "minimal with defaults", json: `{` + base + `}`, test: func(t *testing.T, c Config) {
+			if c.Board != BoardCombined || c.Cache != DefaultCachePath || c.Title != "pitwall" || time.Duration(c.RotateEvery) != 20*time.Second || c.LogLevel != "info" {
+				t.Fatalf("defaults %+v", c)
+			}
+			if got := c.Boards(); len(got) != 1 || got[0] != BoardCombined {
+				t.Fatalf("boards %v", got)
+			}
+		}},
+		{name: "full", json: `{` + base + `, "tracks": ["2","1"], "board": "2", "rotate": ["combined","1"], "rotate_every": "30s",
+			"title": "Summit", "focus": "r7", "width": 1280, "height": 720, "cache": "/var/tmp/k.json", "log_level": "debug"}`,
+			test: func(t *testing.T, c Config) {
+				if got := c.Boards(); strings.Join(got, ",") != "combined,1" {
+					t.Fatalf("boards %v, want the rotation", got)
+				}
+			}},
+		{name: "unknown key", json: `{` + base + `, "boards": "combined"}`, err: `unknown key "boards"`},
+		{name: "unknown nested key", json: `{` + base + `, "broker": {"url": "tcp://h:1", "port": 2}}`, err: `unknown key "port"`},
+		{name: "wrong type", json: `{` + base + `, "width": "wide"}`, err: "width: want int"},
+		{name: "syntax error names the line", json: "{\n" + base + ",\n\"title\": }", err: "line 3"},
+		{name: "trailing data", json: `{` + base + `} {}`, err: "trailing data"},
+		{name: "no kiosk id", json: `{"broker": {"url": "tcp://h:1"}, "outputs": {"png": "/x.png"}}`, err: "kiosk:"},
+		{name: "bad kiosk id", json: `{"kiosk": "Hall A", "broker": {"url": "tcp://h:1"}, "outputs": {"png": "/x.png"}}`, err: "kiosk:"},
+		{name: "no broker", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}}`, err: "broker: mqtt client: no broker URL"},
+		{name: "broker without port", json: `{"kiosk": "k", "broker": {"url": "tcp://h"}, "outputs": {"png": "/x.png"}}`, err: "broker:"},
+		{name: "bad track", json: `{` + base + `, "tracks": ["1", "T 2"]}`, err: "tracks[1]"},
+		{name: "track twice", json: `{` + base + `, "tracks": ["1", "1"]}`, err: "tracks[1]: \"1\" is listed twice"},
+		{name: "board not in tracks", json: `{` + base + `, "tracks": ["1"], "board": "2"}`, err: "board: track \"2\" is not in tracks"},
+		{name: "bad board", json: `{` + base + `, "board": "All"}`, err: "board:"},
+		{name: "bad rotate entry", json: `{` + base + `, "rotate": ["combined", "X"]}`, err: "rotate[1]"},
+		{name: "rotate too fast", json: `{` + base + `, "rotate": ["combined", "1"], "rotate_every": "1s"}`, err: "rotate_every"},
+		{name: "bad duration", json: `{` + base + `, "rotate_every": "soon"}`, err: "rotate_every"},
+		{name: "width without height", json: `{` + base + `, "width": 1920}`, err: "width, height"},
+		{name: "too small", json: `{` + base + `, "width": 10, "height": 10}`, err: "width: 10"},
+		{name: "no outputs", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}}`, err: "outputs: none"},
+		{name: "relative fb", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}, "outputs": {"fb": "fb0"}}`, err: "outputs.fb"},
+		{name: "relative png", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}, "outputs": {"png": "b.png"}}`, err: "outputs.png"},
+		{name: "bad http", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}, "outputs": {"http": "8080"}}`, err: "outputs.http"},
+		{name: "relative cache", json: `{` + base + `, "cache": "cache.json"}`, err: "cache:"},
+		{name: "bad log level", json: `{` + base + `, "log_level": "loud"}`, err: "log_level"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig([]byte(tc.json))
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.test != nil {
+					tc.test(t, c)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestLoadConfigNamesTheFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kiosk.json")
+	if err := os.WriteFile(p, []byte(`{"kiosk": "k"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(p)
+	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "broker") {
+		t.Fatalf("err %v, want one naming %s and the key", err, p)
+	}
+}

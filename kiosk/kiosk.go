@@ -1,0 +1,558 @@
+// Package kiosk runs a leaderboard screen: it subscribes (read-only) to the
+// tracks' retained standings, race state and status, merges the tracks into
+// one board (or shows one track), keeps a cache of its inputs so that a
+// reboot during a broker outage still shows the last board, and renders
+// through package display to the framebuffer, a PNG file and an HTTP
+// preview.
+//
+// Ordering of snapshots: a kiosk keeps, per track and kind, the snapshot
+// with the highest seq and drops lower or equal ones (see Inputs). The
+// contract makes seq increase across a trackside's restarts, so a kiosk
+// needs no knowledge of boots. A trackside whose store was replaced (a new
+// SD card) starts again at low seqs under a new epoch (mqtt.Header.Epoch):
+// the kiosk resets that track's ordering when the epoch changes.
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"pitwall/display"
+	"pitwall/internal/monoclock"
+	"pitwall/mqtt"
+)
+
+// Version of the kiosk build, set by the linker (-X).
+var Version = "dev"
+
+// DefaultSize is the frame size without a configured or detected one.
+var DefaultSize = image.Pt(1920, 1080)
+
+// Cache write delays after a change: standings soon (they are what a
+// rebooted kiosk must show), race state and status later (the broker
+// repeats them anyway), so a running race does not rewrite the file every
+// few seconds. While connected the file is also rewritten every
+// cacheRefresh so that its last-contact time stays close to the truth.
+const (
+	cacheDelayStandings = 5 * time.Second
+	cacheDelayOther     = time.Minute
+	cacheRefresh        = 10 * time.Minute
+)
+
+// Options are what a caller adds to the config file.
+type Options struct {
+	Logger *slog.Logger
+	// Outputs receive the frames (built by cmd/kiosk from the config's
+	// outputs; tests pass their own).
+	Outputs []Output
+	// Size of the frame when the config gives none (the framebuffer's
+	// mode); zero: DefaultSize.
+	Size image.Point
+	// Synced reports whether the wall clock is right; nil:
+	// monoclock.Synced. The clock is drawn only when it is.
+	Synced func() bool
+	// HighlightFor and OfflineGrace override the scene defaults (tests).
+	HighlightFor time.Duration
+	OfflineGrace time.Duration
+	// OnFrame, when set, is called in the render loop after each frame
+	// went to the outputs (tests, benchmarks). It must return quickly.
+	OnFrame func(display.Board, *image.RGBA)
+}
+
+// Stats count what the kiosk did; all fields are totals since New.
+type Stats struct {
+	Received    uint64 // messages taken from the broker
+	Bad         uint64 // refused payloads (logged)
+	Stale       uint64 // duplicates and older snapshots, dropped
+	Dropped     uint64 // messages dropped by a full inbox
+	Frames      uint64 // frames that changed the screen
+	CacheWrites uint64
+	CacheErrors uint64
+}
+
+// Kiosk is a running leaderboard screen. Create it with New, run it with Run.
+type Kiosk struct {
+	cfg      Config
+	opt      Options
+	log      *slog.Logger
+	size     image.Point
+	scene    *Scene
+	inbox    *inbox
+	renderer *display.Renderer
+	boots    uint64
+	boot     string
+	start    time.Time
+
+	// link is set by paho's callbacks and read by the kiosk goroutine.
+	link     atomic.Bool
+	linkWake chan struct{}
+
+	shows      atomic.Pointer[string]
+	statusKick chan struct{}
+	statusSeq  atomic.Uint64
+
+	received, bad, stale, frames, cacheWrites, cacheErrors atomic.Uint64
+
+	mu        sync.Mutex
+	lastBoard display.Board
+	badLog    map[string]time.Time // topic → last logged refusal
+}
+
+// New builds a kiosk: it loads the cache (so the first frame shows the
+// last board before the broker answers) and prepares the renderer. It
+// opens no connection: Run does.
+func New(cfg Config, opt Options) (*Kiosk, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("kiosk config: %w", err)
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if opt.Synced == nil {
+		opt.Synced = monoclock.Synced
+	}
+	for _, o := range opt.Outputs {
+		if err := o.validate(); err != nil {
+			return nil, err
+		}
+	}
+	size := image.Pt(cfg.Width, cfg.Height)
+	if size == (image.Point{}) {
+		size = opt.Size
+	}
+	if size == (image.Point{}) {
+		size = DefaultSize
+	}
+	r, err := display.NewRenderer(size.X, size.Y)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	now := time.Now()
+	k := &Kiosk{
+		cfg: cfg, opt: opt, log: log.With("kiosk", cfg.Kiosk), size: size, renderer: r,
+		inbox: newInbox(), linkWake: make(chan struct{}, 1), statusKick: make(chan struct{}, 1),
+		badLog: map[string]time.Time{}, start: now,
+	}
+	k.scene = NewScene(SceneConfig{
+		Title: cfg.Title, Tracks: cfg.Tracks, Boards: cfg.Boards(), RotateEvery: time.Duration(cfg.RotateEvery),
+		Focus: cfg.Focus, HighlightFor: opt.HighlightFor, OfflineGrace: opt.OfflineGrace,
+	}, now)
+	k.loadCache()
+	k.boots++
+	k.boot = fmt.Sprintf("%s-%d", kernelBootID(), k.boots)
+	empty := ""
+	k.shows.Store(&empty)
+	return k, nil
+}
+
+// loadCache applies the cached inputs, as if the broker had sent them.
+func (k *Kiosk) loadCache() {
+	f, err := ReadCache(k.cfg.Cache)
+	switch {
+	case errors.Is(err, ErrNoCache):
+		k.log.Info("no cached board yet", "cache", k.cfg.Cache)
+		return
+	case err != nil:
+		// A damaged cache must not keep the screen dark: start empty,
+		// the broker fills the board.
+		k.log.Error("cached board unreadable; starting empty", "err", err)
+		return
+	}
+	k.boots = f.Boots
+	applied := 0
+	for _, m := range f.Messages() {
+		if _, err := k.scene.Apply(m); err != nil {
+			k.log.Error("cached payload refused", "topic", m.Topic, "err", err)
+			continue
+		}
+		applied++
+	}
+	k.scene.SetLastContact(f.LastContact())
+	lastContact := "unknown (clock was not synced)"
+	if lc := f.LastContact(); !lc.IsZero() {
+		lastContact = lc.Format(time.RFC3339)
+	}
+	k.log.Info("cached board loaded", "cache", k.cfg.Cache, "payloads", applied, "tracks", len(f.Tracks),
+		"last_contact", lastContact)
+}
+
+// Size is the frame size.
+func (k *Kiosk) Size() image.Point { return k.size }
+
+// Boot is the id stamped on the kiosk's status: kernel boot id and start count.
+func (k *Kiosk) Boot() string { return k.boot }
+
+// Board returns the board last drawn.
+func (k *Kiosk) Board() display.Board {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.lastBoard
+}
+
+// Stats returns the kiosk's counters.
+func (k *Kiosk) Stats() Stats {
+	return Stats{
+		Received: k.received.Load(), Bad: k.bad.Load(), Stale: k.stale.Load(), Dropped: k.inbox.dropped.Load(),
+		Frames: k.frames.Load(), CacheWrites: k.cacheWrites.Load(), CacheErrors: k.cacheErrors.Load(),
+	}
+}
+
+// Run shows the cached board at once, then connects to the broker and
+// keeps the screen current until ctx is done. It returns nil on a clean
+// stop.
+func (k *Kiosk) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait() // runs after cancel: the goroutines below stop on ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	sinks := &frameSinks{log: k.log, failing: map[string]bool{}}
+	for _, o := range k.opt.Outputs {
+		s := o.Sink
+		if o.Detached {
+			d := newDetached(o, k.renderer.Frame().Rect, k.log)
+			wg.Add(1)
+			go func() { defer wg.Done(); d.run(ctx) }()
+			s = d
+		}
+		sinks.names = append(sinks.names, o.Name)
+		sinks.sinks = append(sinks.sinks, s)
+	}
+
+	cache := newCacheWriter(k.cfg.Cache, k.log, &k.cacheWrites, &k.cacheErrors)
+	wg.Add(1)
+	go func() { defer wg.Done(); cache.run(ctx) }()
+
+	// The first frame: the cached board (or the empty state), before any
+	// network.
+	k.draw(time.Now(), sinks)
+	cache.save(k.cacheFile(time.Now()), 0) // persists the start count
+
+	client := k.connect()
+	wg.Add(1)
+	go func() { defer wg.Done(); k.publishStatus(ctx, client) }()
+
+	err := k.loop(ctx, sinks, cache)
+
+	// Clean stop: the last inputs to disk, "offline" to the broker (the
+	// LWT is only sent for unclean disconnects), then leave.
+	cache.flush(k.cacheFile(time.Now()))
+	if client.IsConnectionOpen() {
+		if p, perr := k.statusPayload(false); perr == nil {
+			client.Publish(mqtt.KioskStatus(k.cfg.Kiosk), 1, true, p).WaitTimeout(time.Second)
+		}
+	}
+	client.Disconnect(250)
+	return err
+}
+
+// loop is the kiosk's own goroutine: it alone touches the scene and the
+// renderer.
+func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	refresh := time.NewTicker(cacheRefresh)
+	defer refresh.Stop()
+	linkUp := false
+	for {
+		var cacheDelay time.Duration = -1
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-k.inbox.ready:
+			for _, m := range k.inbox.take() {
+				if d := k.apply(m); d >= 0 && (cacheDelay < 0 || d < cacheDelay) {
+					cacheDelay = d
+				}
+			}
+		case <-k.linkWake:
+			up := k.link.Load()
+			if up == linkUp {
+				continue
+			}
+			linkUp = up
+			now := time.Now()
+			if up {
+				k.scene.SetConnected(now)
+			} else {
+				k.scene.SetDisconnected(now)
+				cacheDelay = 0 // record the last contact
+			}
+		case <-refresh.C:
+			if linkUp {
+				cacheDelay = 0
+			}
+		case <-timer.C:
+		}
+		now := time.Now()
+		k.draw(now, sinks)
+		if cacheDelay >= 0 {
+			cache.save(k.cacheFile(now), cacheDelay)
+		}
+		if s := k.scene.Shows(now); s != *k.shows.Load() {
+			k.shows.Store(&s)
+			kick(k.statusKick)
+		}
+		// The next tick: on the tick grid, so the race clock's tenths
+		// advance evenly however long this pass took.
+		every := k.scene.TickEvery(now)
+		next := every - now.Sub(k.start)%every
+		timer.Reset(next)
+	}
+}
+
+// apply takes one message into the scene and counts it. It returns the
+// cache delay the change calls for, or -1 when nothing changed.
+func (k *Kiosk) apply(m Message) time.Duration {
+	k.received.Add(1)
+	changed, err := k.scene.Apply(m)
+	switch {
+	case errors.Is(err, ErrIgnored):
+		return -1
+	case err != nil:
+		k.bad.Add(1)
+		k.logBad(m.Topic, err)
+		return -1
+	case !changed:
+		k.stale.Add(1)
+		return -1
+	}
+	if strings.HasSuffix(m.Topic, "/standings") {
+		return cacheDelayStandings
+	}
+	return cacheDelayOther
+}
+
+// logBad logs a refused payload, at most once per topic every 10 s: a
+// misbehaving publisher must not flood the log (the count is in Stats).
+func (k *Kiosk) logBad(topic string, err error) {
+	now := time.Now()
+	if last, ok := k.badLog[topic]; ok && now.Sub(last) < 10*time.Second {
+		return
+	}
+	k.badLog[topic] = now
+	k.log.Error("payload refused; board unchanged", "topic", topic, "err", err, "refused_total", k.bad.Load())
+}
+
+// draw renders the scene at now and sends the changed parts to the outputs.
+func (k *Kiosk) draw(now time.Time, sinks *frameSinks) {
+	b := k.scene.Board(now, now, k.opt.Synced())
+	damaged := k.renderer.Render(b)
+	k.mu.Lock()
+	k.lastBoard = b
+	k.mu.Unlock()
+	if len(damaged) == 0 {
+		return
+	}
+	k.frames.Add(1)
+	sinks.show(k.renderer.Frame(), damaged)
+	if k.opt.OnFrame != nil {
+		k.opt.OnFrame(b, k.renderer.Frame())
+	}
+}
+
+// cacheFile is the cache's content at now.
+func (k *Kiosk) cacheFile(now time.Time) CacheFile {
+	f := CacheFile{Boots: k.boots, Tracks: CachedTracks(k.scene.Inputs())}
+	if k.opt.Synced() {
+		f.SavedMS = now.UnixMilli()
+		if lc := k.scene.LastContact(now, now); !lc.IsZero() {
+			f.LastContactMS = lc.UnixMilli()
+		}
+	} else if lc := k.scene.lostWall; !k.scene.Connected() && !lc.IsZero() {
+		// Not synced now: keep what an earlier run recorded.
+		f.LastContactMS = lc.UnixMilli()
+	}
+	return f
+}
+
+// topics are the kiosk's subscriptions: every track or the configured ones.
+func (k *Kiosk) topics() map[string]byte {
+	if len(k.cfg.Tracks) == 0 {
+		return map[string]byte{mqtt.AllTrackStatus: 1, mqtt.AllTrackStandings: 1, mqtt.AllTrackRace: 1}
+	}
+	t := map[string]byte{}
+	for _, id := range k.cfg.Tracks {
+		t[mqtt.TrackStatus(id)], t[mqtt.TrackStandings(id)], t[mqtt.TrackRace(id)] = 1, 1, 1
+	}
+	return t
+}
+
+// handle is paho's message handler: it copies the message into the inbox
+// and returns at once.
+func (k *Kiosk) handle(_ paho.Client, m paho.Message) {
+	k.inbox.put(Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained(), At: time.Now()})
+}
+
+// connect starts the MQTT client; it keeps retrying in the background.
+func (k *Kiosk) connect() paho.Client {
+	will, _ := k.statusPayloadSeq(false, 0)
+	return k.newClient(&mqtt.Message{Topic: mqtt.KioskStatus(k.cfg.Kiosk), Payload: will, Retained: true},
+		func() { kick(k.statusKick) })
+}
+
+// newClient builds and starts the client: with a will (a running kiosk) or
+// without (a snapshot, which publishes nothing). subscribed runs after
+// each successful subscription.
+func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
+	cc := mqtt.ClientConfig{
+		Broker:   k.cfg.Broker.URL,
+		ClientID: k.cfg.Broker.ClientID,
+		Username: k.cfg.Broker.Username,
+		Will:     will,
+		Logger:   k.log,
+		OnConnect: func(c paho.Client) {
+			k.setLink(true)
+			if k.subscribe(c) {
+				subscribed()
+			}
+		},
+		OnLost: func(error) { k.setLink(false) },
+	}
+	if cc.ClientID == "" || will == nil {
+		// A snapshot must not take over the running kiosk's client id.
+		cc.ClientID = mqtt.UniqueClientID("pitwall-kiosk-" + k.cfg.Kiosk)
+	}
+	if pw, err := k.cfg.Broker.Password(); err != nil {
+		k.log.Error("connecting without password", "err", err)
+	} else {
+		cc.Password = pw
+	}
+	client := mqtt.NewClient(cc)
+	client.Connect() // ConnectRetry: keeps trying in the background
+	return client
+}
+
+// subscribe runs in paho's OnConnect goroutine (so it may wait): with a
+// clean session the broker forgot the subscriptions, and the retained
+// state arrives right after SUBACK. A failed SUBSCRIBE is retried while
+// the connection stands: without it the screen would silently freeze.
+func (k *Kiosk) subscribe(c paho.Client) bool {
+	for attempt := 1; c.IsConnectionOpen(); attempt++ {
+		tok := c.SubscribeMultiple(k.topics(), k.handle)
+		if tok.WaitTimeout(10*time.Second) && tok.Error() == nil {
+			k.log.Info("subscribed", "topics", len(k.topics()))
+			return true
+		}
+		k.log.Error("subscribe failed; retrying", "attempt", attempt, "err", tok.Error())
+		time.Sleep(time.Second)
+	}
+	return false
+}
+
+func (k *Kiosk) setLink(up bool) {
+	k.link.Store(up)
+	kick(k.linkWake)
+}
+
+func kick(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// cacheWriter writes the cache from its own goroutine: an fsync on an SD
+// card may take long, and the screen must not wait for it. Saves are
+// merged: the file gets the latest content, at the earliest deadline asked.
+type cacheWriter struct {
+	path          string
+	log           *slog.Logger
+	writes, fails *atomic.Uint64
+
+	mu       sync.Mutex
+	want     *CacheFile
+	deadline time.Time
+	wake     chan struct{}
+	writing  sync.Mutex
+}
+
+func newCacheWriter(path string, log *slog.Logger, writes, fails *atomic.Uint64) *cacheWriter {
+	return &cacheWriter{path: path, log: log, writes: writes, fails: fails, wake: make(chan struct{}, 1)}
+}
+
+// save asks for f to be written within delay.
+func (w *cacheWriter) save(f CacheFile, delay time.Duration) {
+	w.mu.Lock()
+	d := time.Now().Add(delay)
+	if w.want == nil || d.Before(w.deadline) {
+		w.deadline = d
+	}
+	w.want = &f
+	w.mu.Unlock()
+	kick(w.wake)
+}
+
+func (w *cacheWriter) run(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-timer.C:
+		}
+		w.mu.Lock()
+		f, due := w.want, w.deadline
+		if f != nil && !time.Now().Before(due) {
+			w.want = nil
+		}
+		w.mu.Unlock()
+		if f == nil {
+			continue
+		}
+		if wait := time.Until(due); wait > 0 {
+			timer.Reset(wait)
+			continue
+		}
+		w.write(*f)
+	}
+}
+
+// flush writes f now (at shutdown), after any write in progress.
+func (w *cacheWriter) flush(f CacheFile) {
+	w.mu.Lock()
+	w.want = nil
+	w.mu.Unlock()
+	w.write(f)
+}
+
+func (w *cacheWriter) write(f CacheFile) {
+	w.writing.Lock()
+	defer w.writing.Unlock()
+	if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
+		w.fails.Add(1)
+		w.log.Error("cache directory", "err", err)
+		return
+	}
+	if err := WriteCache(w.path, f); err != nil {
+		w.fails.Add(1)
+		w.log.Error("cache not saved", "err", err)
+		return
+	}
+	w.writes.Add(1)
+}
+
+// kernelBootID is the first 8 characters of the kernel's boot id, as the
+// trackside stamps it.
+func kernelBootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	id := strings.TrimSpace(string(b))
+	if err != nil || len(id) < 8 {
+		return "00000000"
+	}
+	return id[:8]
+}

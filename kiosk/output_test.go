@@ -1,0 +1,154 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pitwall/display"
+)
+
+// slowSink records the frames it got and takes its time with each.
+type slowSink struct {
+	mu     sync.Mutex
+	delay  time.Duration
+	got    []color.RGBA // pixel (0,0) of each frame
+	damage []image.Rectangle
+	at     []time.Time
+	fail   error
+}
+
+func (s *slowSink) Show(frame *image.RGBA, damaged []image.Rectangle) error {
+	time.Sleep(s.delay)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got = append(s.got, frame.RGBAAt(0, 0))
+	s.damage = append(s.damage, damaged...)
+	s.at = append(s.at, time.Now())
+	return s.fail
+}
+
+func (s *slowSink) frames() []color.RGBA {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]color.RGBA(nil), s.got...)
+}
+
+func fill(f *image.RGBA, r image.Rectangle, v uint8) {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			f.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+		}
+	}
+}
+
+// TestDetachedOutput: a slow output never holds up Show, gets the latest
+// frame (merged damage), is spaced by MinInterval, and receives a frame
+// still pending when it stops.
+func TestDetachedOutput(t *testing.T) {
+	bounds := image.Rect(0, 0, 8, 8)
+	sink := &slowSink{delay: 50 * time.Millisecond}
+	d := newDetached(Output{Name: "slow", Sink: sink, Detached: true, MinInterval: 100 * time.Millisecond}, bounds, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.run(ctx); close(done) }()
+
+	frame := image.NewRGBA(bounds)
+	start := time.Now()
+	for v := uint8(1); v <= 20; v++ {
+		r := image.Rect(0, 0, 1, 1)
+		if v == 5 {
+			r = image.Rect(4, 4, 6, 6) // a change elsewhere, merged into later damage
+			fill(frame, r, 99)
+		} else {
+			fill(frame, r, v)
+		}
+		if err := d.Show(frame, []image.Rectangle{r}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if el := time.Since(start); el > 300*time.Millisecond {
+		t.Fatalf("20 Shows took %v: the slow output held up the caller", el)
+	}
+	cancel()
+	<-done
+	got := sink.frames()
+	if len(got) == 0 || len(got) > 4 {
+		t.Fatalf("%d frames reached the slow output, want 1..4 (merged)", len(got))
+	}
+	if last := got[len(got)-1]; last.R != 20 {
+		t.Fatalf("last frame's pixel %v, want the latest (20)", last)
+	}
+	// The private copy holds the change made between two deliveries.
+	if c := d.private.RGBAAt(5, 5); c.R != 99 {
+		t.Fatalf("pixel (5,5) = %v in the output's copy, want 99", c)
+	}
+	sink.mu.Lock()
+	for i := 1; i < len(sink.at); i++ {
+		if gap := sink.at[i].Sub(sink.at[i-1]); gap < 100*time.Millisecond {
+			t.Errorf("frames %d and %d only %v apart, want ≥ MinInterval", i-1, i, gap)
+		}
+	}
+	sink.mu.Unlock()
+}
+
+func TestFrameSinksLogOnceWhileFailing(t *testing.T) {
+	var logged int
+	h := slog.New(countingHandler{n: &logged})
+	bad := &slowSink{fail: errors.New("device gone")}
+	fs := &frameSinks{names: []string{"fb"}, sinks: []display.Sink{bad}, log: h, failing: map[string]bool{}}
+	frame := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	for i := 0; i < 5; i++ {
+		fs.show(frame, []image.Rectangle{frame.Rect})
+	}
+	bad.fail = nil
+	fs.show(frame, []image.Rectangle{frame.Rect})
+	if logged != 2 {
+		t.Fatalf("%d log lines, want 2 (failed, works again)", logged)
+	}
+	if len(bad.frames()) != 6 {
+		t.Fatalf("a failing output was not retried: %d frames", len(bad.frames()))
+	}
+}
+
+type countingHandler struct{ n *int }
+
+func (c countingHandler) Enabled(context.Context, slog.Level) bool  { return true }
+func (c countingHandler) Handle(context.Context, slog.Record) error { *c.n++; return nil }
+func (c countingHandler) WithAttrs([]slog.Attr) slog.Handler        { return c }
+func (c countingHandler) WithGroup(string) slog.Handler             { return c }
+
+// TestCacheWriterMergesSaves: saves within the delay become one write of
+// the latest content; an earlier deadline wins.
+func TestCacheWriterMergesSaves(t *testing.T) {
+	path := t.TempDir() + "/cache.json"
+	var writes, fails atomic.Uint64
+	w := newCacheWriter(path, slog.New(slog.NewTextHandler(io.Discard, nil)), &writes, &fails)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.run(ctx)
+	for i := 1; i <= 5; i++ {
+		w.save(CacheFile{Boots: uint64(i)}, time.Hour)
+	}
+	w.save(CacheFile{Boots: 6}, 50*time.Millisecond)
+	deadline := time.Now().Add(5 * time.Second)
+	for writes.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if writes.Load() != 1 || fails.Load() != 0 {
+		t.Fatalf("%d writes, %d failures; want 1 write", writes.Load(), fails.Load())
+	}
+	f, err := ReadCache(path)
+	if err != nil || f.Boots != 6 {
+		t.Fatalf("cache %+v, %v; want the latest save (boots 6)", f, err)
+	}
+}

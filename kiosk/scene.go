@@ -1,0 +1,461 @@
+package kiosk
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"pitwall/display"
+	"pitwall/mqtt"
+)
+
+// Scene defaults.
+const (
+	// DefaultHighlightFor is how long a new or improved result stays
+	// highlighted, fading out: long enough for a racer walking from the
+	// track to the screen to spot their row.
+	DefaultHighlightFor = 12 * time.Second
+	// DefaultOfflineGrace is how long the broker may be unreachable before
+	// the screen says so: a reconnect after a blip must not flash a notice.
+	DefaultOfflineGrace = 5 * time.Second
+	// Redraw periods: the running race clock shows tenths and highlights
+	// fade smoothly at 10 Hz; otherwise only the wall clock (minutes) and
+	// the board rotation move.
+	LiveTick = 100 * time.Millisecond
+	IdleTick = time.Second
+)
+
+// SceneConfig says what a Scene shows.
+type SceneConfig struct {
+	Title string
+	// Tracks limits the tracks taken, in display order; empty: all, by id.
+	Tracks []string
+	// Boards are shown in turn, RotateEvery each; one board: no rotation.
+	Boards      []string
+	RotateEvery time.Duration
+	// Focus is a racer id kept in the footer when they rank below the rows.
+	Focus        string
+	HighlightFor time.Duration // 0: DefaultHighlightFor
+	OfflineGrace time.Duration // 0: DefaultOfflineGrace
+	// Location of the wall clock; nil: time.Local.
+	Location *time.Location
+}
+
+// Scene is the kiosk's model of the screen: the inputs, the boards built
+// from them, what changed lately and whether the broker is reachable. It
+// turns all that into a display.Board. It is owned by one goroutine.
+type Scene struct {
+	cfg    SceneConfig
+	in     *Inputs
+	boards map[string]*boardState
+	start  time.Time
+
+	connected bool
+	// lostAt is when the broker was last lost (or the kiosk started);
+	// lostWall is the wall time of the last contact recorded by a previous
+	// run (from the cache), zero when unknown.
+	lostAt   time.Time
+	lostWall time.Time
+	contacts int // connections made in this run
+}
+
+// boardState is one board as last built, with its recent changes.
+type boardState struct {
+	ranked Ranked
+	index  map[string]int // racer id → position in ranked.Entries
+	marks  map[string]mark
+	// latest is the racer of the most recent change, kept for the footer.
+	latest string
+}
+
+// mark is a highlighted change of one racer's row.
+type mark struct {
+	at         time.Time
+	rankChange int
+}
+
+// NewScene returns an empty scene; now is the kiosk's start (the broker
+// counts as lost since then until SetConnected).
+func NewScene(cfg SceneConfig, now time.Time) *Scene {
+	if cfg.HighlightFor <= 0 {
+		cfg.HighlightFor = DefaultHighlightFor
+	}
+	if cfg.OfflineGrace <= 0 {
+		cfg.OfflineGrace = DefaultOfflineGrace
+	}
+	if len(cfg.Boards) == 0 {
+		cfg.Boards = []string{BoardCombined}
+	}
+	if cfg.RotateEvery <= 0 {
+		cfg.RotateEvery = 20 * time.Second
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	return &Scene{cfg: cfg, in: NewInputs(cfg.Tracks), boards: map[string]*boardState{}, start: now, lostAt: now}
+}
+
+// Inputs are the scene's inputs (for the cache).
+func (s *Scene) Inputs() *Inputs { return s.in }
+
+// Apply takes one message. It reports whether anything on screen may have
+// changed; a bad payload returns an error and changes nothing.
+func (s *Scene) Apply(m Message) (bool, error) {
+	u, err := s.in.Apply(m)
+	if err != nil || !u.Changed {
+		return false, err
+	}
+	if u.Kind == KindStandings {
+		s.rebuild(u, m.At)
+	}
+	return true, nil
+}
+
+// rebuild builds again the shown boards that track u.Track feeds and marks
+// the racers whose result is new or better than on the board before.
+func (s *Scene) rebuild(u Update, now time.Time) {
+	changed := changedRacers(u.Previous, s.in.Track(u.Track).Standings)
+	built := map[string]bool{}
+	for _, key := range s.cfg.Boards {
+		if (key != BoardCombined && key != u.Track) || built[key] {
+			continue
+		}
+		built[key] = true
+		old := s.boards[key]
+		nb := &boardState{ranked: s.rank(key), marks: map[string]mark{}}
+		nb.index = make(map[string]int, len(nb.ranked.Entries))
+		for i, e := range nb.ranked.Entries {
+			nb.index[e.RacerID] = i
+		}
+		if old != nil {
+			nb.latest = old.latest
+			for id, mk := range old.marks {
+				if _, ok := nb.index[id]; ok && now.Sub(mk.at) < s.cfg.HighlightFor {
+					nb.marks[id] = mk
+				}
+			}
+			// Marks go only to racers whose row on THIS board changed: a
+			// racer improving on track 2 but still best on track 1 keeps
+			// the same combined row.
+			for _, e := range nb.ranked.Entries {
+				if !changed[e.RacerID] {
+					continue
+				}
+				i, was := old.index[e.RacerID]
+				if was && old.ranked.Entries[i].ResultMS <= e.ResultMS {
+					continue
+				}
+				mk := mark{at: now}
+				if was {
+					mk.rankChange = old.ranked.Entries[i].Rank - e.Rank
+				}
+				nb.marks[e.RacerID] = mk
+				nb.latest = e.RacerID
+			}
+		}
+		s.boards[key] = nb
+	}
+}
+
+// changedRacers lists the racers whose result is new or better in cur than
+// in prev; nil when prev is nil (a first snapshot is a baseline, not news).
+func changedRacers(prev, cur *mqtt.Standings) map[string]bool {
+	if prev == nil || cur == nil {
+		return nil
+	}
+	before := make(map[string]int64, len(prev.Entries))
+	for _, e := range prev.Entries {
+		before[e.RacerID] = e.ResultMS
+	}
+	out := map[string]bool{}
+	for _, e := range cur.Entries {
+		if r, ok := before[e.RacerID]; !ok || e.ResultMS < r {
+			out[e.RacerID] = true
+		}
+	}
+	return out
+}
+
+// rank builds a board's ranking from the inputs.
+func (s *Scene) rank(key string) Ranked {
+	if key != BoardCombined {
+		if ts := s.in.Track(key); ts != nil {
+			return Single(key, ts.Standings)
+		}
+		return Ranked{}
+	}
+	order := s.in.Order()
+	ts := make([]TrackStandings, 0, len(order))
+	for _, id := range order {
+		ts = append(ts, TrackStandings{Track: id, Standings: s.in.Track(id).Standings})
+	}
+	return Merge(ts)
+}
+
+// SetConnected records that the broker answered.
+func (s *Scene) SetConnected(now time.Time) {
+	s.connected = true
+	s.contacts++
+	s.lostWall = time.Time{}
+}
+
+// SetDisconnected records that the broker connection dropped at now.
+func (s *Scene) SetDisconnected(now time.Time) {
+	if s.connected {
+		s.connected, s.lostAt = false, now
+	}
+}
+
+// Connected reports whether the broker connection is up.
+func (s *Scene) Connected() bool { return s.connected }
+
+// SetLastContact gives the wall time a previous run last heard from the
+// broker (from the cache), so a kiosk rebooted during an outage can say
+// since when it is offline.
+func (s *Scene) SetLastContact(wall time.Time) {
+	if !s.connected && s.contacts == 0 {
+		s.lostWall = wall
+	}
+}
+
+// LastContact is the wall time of the last contact with the broker: now
+// while connected, else the loss (zero when not known).
+func (s *Scene) LastContact(now, wall time.Time) time.Time {
+	switch {
+	case s.connected:
+		return wall
+	case s.contacts == 0:
+		return s.lostWall
+	}
+	return wall.Add(-now.Sub(s.lostAt))
+}
+
+// Current is the board shown at now.
+func (s *Scene) Current(now time.Time) string {
+	if len(s.cfg.Boards) == 1 {
+		return s.cfg.Boards[0]
+	}
+	n := int(now.Sub(s.start) / s.cfg.RotateEvery)
+	return s.cfg.Boards[n%len(s.cfg.Boards)]
+}
+
+// TickEvery is how often the screen must be redrawn at now for its clocks
+// and fades to move: LiveTick while a race runs or a highlight fades.
+func (s *Scene) TickEvery(now time.Time) time.Duration {
+	key := s.Current(now)
+	for _, id := range s.liveTracks(key) {
+		ts := s.in.Track(id)
+		if ts.Race.Race != nil && ts.Race.Race.Running && !trackOffline(ts) {
+			return LiveTick
+		}
+	}
+	if bs := s.boards[key]; bs != nil {
+		for _, mk := range bs.marks {
+			if now.Sub(mk.at) < s.cfg.HighlightFor {
+				return LiveTick
+			}
+		}
+	}
+	return IdleTick
+}
+
+// Board is the frame to draw at now (monotonic) and wall (the wall clock,
+// shown only when synced).
+func (s *Scene) Board(now, wall time.Time, synced bool) display.Board {
+	key := s.Current(now)
+	bs := s.boards[key]
+	if bs == nil {
+		bs = &boardState{ranked: s.rank(key)}
+	}
+	b := display.Board{Title: s.cfg.Title}
+	if key != BoardCombined {
+		b.Title = s.cfg.Title + " — Track " + key
+	}
+	if synced {
+		b.Clock = wall.In(s.cfg.Location).Format("15:04")
+	}
+	r := bs.ranked
+	b.Ranking = RankingCaption(r.Ranking, r.RankLaps)
+	withBest := r.Ranking != "" && r.Ranking != "best-lap"
+	if withBest {
+		b.ExtraCaption = "BEST LAP"
+	}
+	withTrack := key == BoardCombined && len(r.Tracks) > 1
+	n := min(len(r.Entries), display.MaxRows)
+	b.Rows = make([]display.Row, n)
+	for i := 0; i < n; i++ {
+		b.Rows[i] = s.row(bs, i, now, withBest, withTrack)
+	}
+	footer := s.cfg.Focus
+	if i, ok := bs.index[footer]; !ok || i < display.MaxRows {
+		footer = bs.latest
+	}
+	if i, ok := bs.index[footer]; ok && i >= display.MaxRows {
+		row := s.row(bs, i, now, withBest, withTrack)
+		b.Footer = &row
+	}
+	for _, id := range s.liveTracks(key) {
+		b.Live = append(b.Live, liveStrip(s.in.Track(id), now))
+	}
+	b.Notices = s.notices(key, r, now, wall, synced)
+	return b
+}
+
+func (s *Scene) row(bs *boardState, i int, now time.Time, withBest, withTrack bool) display.Row {
+	e := bs.ranked.Entries[i]
+	row := display.Row{
+		Rank: e.Rank, Name: e.Name, Result: msDuration(e.ResultMS), Laps: e.Laps, Tie: e.Tie,
+		Gap: msDuration(e.ResultMS - bs.ranked.Entries[0].ResultMS),
+	}
+	if row.Name == "" {
+		row.Name = e.RacerID
+	}
+	if withBest && e.BestMS > 0 {
+		row.Extra = string(display.AppendLapTime(nil, msDuration(e.BestMS)))
+	}
+	if withTrack {
+		row.Track = e.Track
+	}
+	if mk, ok := bs.marks[e.RacerID]; ok {
+		if age := now.Sub(mk.at); age < s.cfg.HighlightFor {
+			row.Highlight = 1 - float64(age)/float64(s.cfg.HighlightFor)
+			row.RankChange = mk.rankChange
+		}
+	}
+	return row
+}
+
+// liveTracks are the tracks whose race in progress a board shows: all for
+// the combined board, the board's own for a track board. A race state from
+// the cache is not shown until the broker confirms it.
+func (s *Scene) liveTracks(key string) []string {
+	var out []string
+	for _, id := range s.in.Order() {
+		if key != BoardCombined && id != key {
+			continue
+		}
+		if ts := s.in.Track(id); ts.Race != nil && ts.RaceLive {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func trackOffline(ts *TrackState) bool { return ts.Status != nil && !ts.Status.Online }
+
+// raceStates maps the wire's race states to the strip's labels.
+var raceStates = map[string]string{
+	"ready": "READY", "running": "RACING", "paused": "PAUSED", "over": "FINISHED",
+	"submitted": "SUBMITTED", "discarded": "DISCARDED",
+}
+
+// liveStrip is a track's race at now, its clocks run on from the moment the
+// state was received while the race runs (the trackside refreshes it every
+// few seconds). The clocks stop while the trackside is offline: its race
+// may be paused or over without the kiosk hearing of it.
+func liveStrip(ts *TrackState, now time.Time) display.LiveStrip {
+	st := display.LiveStrip{Track: "TRACK " + strings.ToUpper(ts.ID)}
+	r := ts.Race.Race
+	if r == nil {
+		return st // the display says "No racer on track"
+	}
+	st.Racer = r.Name
+	if st.Racer == "" {
+		st.Racer = r.RacerID
+	}
+	st.State = raceStates[r.State]
+	if st.State == "" {
+		st.State = strings.ToUpper(r.State)
+	}
+	elapsed, lap := msDuration(r.ElapsedMS), msDuration(r.LapElapsedMS)
+	if r.Running && !trackOffline(ts) {
+		if d := now.Sub(ts.RaceAt); d > 0 {
+			elapsed += d
+			lap += d
+		}
+	}
+	st.Left = max(msDuration(r.DurationMS)-elapsed, 0)
+	st.Lap = lap
+	st.Best = msDuration(r.BestMS)
+	st.Resets = r.Resets
+	for _, l := range r.Laps {
+		if l.Valid {
+			st.Laps++
+		}
+	}
+	return st
+}
+
+// notices are the warnings of the header: the kiosk offline, tracks
+// offline, tracks left out of the combined board.
+func (s *Scene) notices(key string, r Ranked, now, wall time.Time, synced bool) []string {
+	var out []string
+	if !s.connected && now.Sub(s.lostAt) >= s.cfg.OfflineGrace {
+		// Since the loss, or since this kiosk started; a kiosk that has
+		// not reached the broker since it rebooted knows from its cache
+		// when the previous run last did.
+		since := wall.Add(-now.Sub(s.lostAt))
+		if s.contacts == 0 && !s.lostWall.IsZero() {
+			since = s.lostWall
+		}
+		if synced {
+			out = append(out, "offline since "+since.In(s.cfg.Location).Format("15:04"))
+		} else {
+			out = append(out, "offline for "+humanDuration(now.Sub(s.lostAt)))
+		}
+	}
+	for _, id := range s.in.Order() {
+		if key != BoardCombined && id != key {
+			continue
+		}
+		if ts := s.in.Track(id); trackOffline(ts) {
+			out = append(out, "track "+id+" offline")
+		}
+	}
+	for _, id := range r.Excluded {
+		ts := s.in.Track(id)
+		out = append(out, fmt.Sprintf("track %s ranks by %s: not merged", id, strings.ToLower(RankingCaption(ts.Standings.Ranking, ts.Standings.RankLaps))))
+	}
+	return out
+}
+
+// Shows describes the screen for the kiosk's status: "combined (tracks 1,
+// 2): 37 racers", "track 2: 12 racers; offline".
+func (s *Scene) Shows(now time.Time) string {
+	key := s.Current(now)
+	var b strings.Builder
+	var r Ranked
+	if bs := s.boards[key]; bs != nil {
+		r = bs.ranked
+	}
+	if key == BoardCombined {
+		b.WriteString("combined")
+		if len(r.Tracks) > 0 {
+			fmt.Fprintf(&b, " (tracks %s)", strings.Join(r.Tracks, ", "))
+		}
+	} else {
+		b.WriteString("track " + key)
+	}
+	if len(r.Entries) == 0 {
+		b.WriteString(": no results yet")
+	} else {
+		fmt.Fprintf(&b, ": %d racers", len(r.Entries))
+	}
+	if len(s.cfg.Boards) > 1 {
+		fmt.Fprintf(&b, "; rotating %d boards", len(s.cfg.Boards))
+	}
+	return b.String()
+}
+
+// humanDuration says how long, coarsely: "40 s", "5 min", "2 h 5 min".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what pitwall's demo and tests need on a fresh Debian/Ubuntu/Raspberry Pi OS
+# machine: Go (checked, not installed) and Mosquitto + its clients (installed with apt-get).
+set -euo pipefail
+
+need_go="1.26"
+if ! command -v go >/dev/null 2>&1; then
+  echo "setup: Go $need_go or newer is needed (https://go.dev/dl/); PATH has no 'go'" >&2
+  exit 1
+fi
+
+missing=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "setup: please install ${missing[*]} (apt-get install ${missing[*]})" >&2; exit 1
+    fi
+  fi
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The tests start their own brokers on free ports; the packaged service is not needed.
+fi
+go mod download

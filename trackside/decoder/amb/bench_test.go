@@ -1,0 +1,30 @@
+package amb
+
+import (
+	"testing"
+	"time"
+)
+
+// BenchmarkFeed measures decoding passing lines, one per read as a serial
+// port often delivers them and 64 per read; ns/record is the figure to
+// watch.
+func BenchmarkFeed(b *testing.B) {
+	for _, perRead := range []int{1, 64} {
+		var stream []byte
+		for i := range perRead {
+			stream = append(stream, EncodePassing(uint32(2097152+i%20), time.Duration(i)*time.Second, 30, 120)...)
+		}
+		b.Run(map[int]string{1: "1-per-read", 64: "64-per-read"}[perRead], func(b *testing.B) {
+			d := New()
+			b.SetBytes(int64(len(stream)))
+			b.ReportAllocs()
+			for b.Loop() {
+				evs, errs := d.Feed(stream)
+				if len(evs) != perRead || len(errs) != 0 {
+					b.Fatalf("%d events, %d rejects", len(evs), len(errs))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perRead), "ns/record")
+		})
+	}
+}

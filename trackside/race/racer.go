@@ -1,0 +1,27 @@
+package race
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+var racerIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidateRacer reports the first field of r that is not acceptable.
+func ValidateRacer(r Racer) error {
+	switch {
+	case !racerIDPattern.MatchString(r.ID):
+		return fmt.Errorf("racer id %q: want 1-64 of [A-Za-z0-9._-]", r.ID)
+	case strings.TrimSpace(r.Name) == "":
+		return fmt.Errorf("racer %s: name is empty", r.ID)
+	case !utf8.ValidString(r.Name) || utf8.RuneCountInString(r.Name) > 64:
+		return fmt.Errorf("racer %s: name must be valid UTF-8 of at most 64 characters", r.ID)
+	case len(r.Email) > 254 || (r.Email != "" && !strings.Contains(r.Email, "@")):
+		return fmt.Errorf("racer %s: email %q is not an address", r.ID, r.Email)
+	case len(r.Phone) > 32:
+		return fmt.Errorf("racer %s: phone is longer than 32 characters", r.ID)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// removeUnlocked removes name unless another process holds a flock on it.
+// bbolt keeps an exclusive flock on every database it has open, so a temp
+// database still being created by a live process is locked; one left by a
+// dead process is not. The file is removed while we hold the lock ourselves.
+func removeUnlocked(name string) (removed bool, err error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return false, fmt.Errorf("open %s: %w", name, err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return false, nil
+		}
+		return false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if err := os.Remove(name); err != nil {
+		return false, fmt.Errorf("remove %s: %w", name, err)
+	}
+	return true, nil
+}
+
+// lockTemp marks a temp file we are writing as in use, so removeStaleTemps
+// in this or another process leaves it alone. The lock ends with f.Close.
+func lockTemp(f *os.File) error {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return nil
+}

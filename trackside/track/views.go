@@ -1,0 +1,57 @@
+package track
+
+import (
+	"time"
+
+	"pitwall/mqtt"
+	"pitwall/trackside/crossing"
+	"pitwall/trackside/race"
+)
+
+// ID of the track.
+func (t *Track) ID() string { return t.cfg.ID }
+
+// Current returns a copy of the race in progress as of the last commit, or nil.
+func (t *Track) Current() *race.Race {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.live == nil {
+		return nil
+	}
+	r := *t.live
+	r.Laps = append([]race.Lap(nil), t.live.Laps...)
+	return &r
+}
+
+// RaceState returns the last race state payload built.
+func (t *Track) RaceState() mqtt.RaceState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastRace
+}
+
+// Standings returns the last standings payload built.
+func (t *Track) Standings() mqtt.Standings {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastStandings
+}
+
+// Activity is what the track recorded lately, for the health summary.
+type Activity struct {
+	Recorded     uint64            // crossings committed since start
+	LastCrossing crossing.Crossing // the last one
+	LastAt       time.Time         // host time it was committed
+	Race         string            // current race id and state
+}
+
+// Activity reports the track's recent activity.
+func (t *Track) Activity() Activity {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := Activity{Recorded: t.recorded, LastCrossing: t.last, LastAt: t.lastAt}
+	if t.live != nil {
+		a.Race = t.live.ID + " " + string(t.live.State)
+	}
+	return a
+}

@@ -1,0 +1,207 @@
+// Package unit assembles a trackside unit from its config: the store, the
+// track (race engine, single writer), the timing inputs, the MQTT client,
+// the outbox publisher, the retained status and the health summary.
+package unit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"pitwall/mqtt"
+	"pitwall/trackside/crossing"
+	"pitwall/trackside/light"
+	"pitwall/trackside/publish"
+	"pitwall/trackside/store"
+	"pitwall/trackside/track"
+)
+
+// Version of the trackside build, set by the linker (-X).
+var Version = "dev"
+
+// Options are what a caller adds to the config file.
+type Options struct {
+	Logger *slog.Logger
+	// Sources replaces the sources built from the config (tests, demo).
+	Sources []crossing.Source
+}
+
+// Unit is a running trackside.
+type Unit struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *store.Store
+	track   *track.Track
+	sources []crossing.Source
+	boot    string
+	led     *light.Light
+	// offTrack carries the simulator's off-track moments to the demo's
+	// automatic official.
+	offTrack chan struct{}
+
+	statusSeq atomic.Uint64
+
+	mu     sync.Mutex
+	client paho.Client
+}
+
+// New opens the store and recovers the track. It touches no sensor and no
+// network: Run does.
+func New(cfg Config, opt Options) (*Unit, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, "pitwall.db"), store.Options{LockTimeout: 2 * time.Second, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	u := &Unit{cfg: cfg, log: log, store: st, boot: bootID(st.Boot()), offTrack: make(chan struct{}, 1)}
+	u.track, err = track.Open(track.Config{ID: cfg.Track, Store: st, Rules: cfg.Rules.Race(), Boot: u.boot, Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	u.sources = opt.Sources
+	if u.sources == nil {
+		if u.sources, err = u.buildSources(log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if cfg.StatusLED != "" {
+		if u.led, err = light.Open(cfg.StatusLED); err != nil {
+			// A missing LED must not stop timing: say so and go on.
+			log.Warn("status LED unavailable", "pin", cfg.StatusLED, "err", err)
+		}
+	}
+	return u, nil
+}
+
+// Track is the unit's track: the API the officials' console and the admin
+// commands call.
+func (u *Unit) Track() *track.Track { return u.track }
+
+// Store is the unit's store.
+func (u *Unit) Store() *store.Store { return u.store }
+
+// Boot is the id stamped on this run's payloads.
+func (u *Unit) Boot() string { return u.boot }
+
+// Run runs the unit until ctx is done or the track stops on a store error.
+func (u *Unit) Run(ctx context.Context) error {
+	defer u.store.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	trackErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		trackErr <- u.track.Run(ctx)
+		cancel()
+	}()
+	for _, s := range u.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Run(ctx, u.track.Sink); err != nil && !errors.Is(err, context.Canceled) {
+				u.log.Error("timing input stopped", "source", s.Name(), "err", err)
+			}
+		}()
+	}
+	if u.cfg.Broker.URL != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u.runMQTT(ctx)
+		}()
+	} else {
+		u.log.Warn("no broker.url: results are recorded but not published")
+	}
+	if u.cfg.Official != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runAutoOfficial(ctx, u, *u.cfg.Official)
+		}()
+	}
+	u.runHealth(ctx)
+	wg.Wait()
+	return <-trackErr
+}
+
+// runMQTT connects (retrying forever), drains the outbox and keeps the
+// retained status current. The LWT marks the unit offline if it vanishes.
+func (u *Unit) runMQTT(ctx context.Context) {
+	will, _ := mqtt.Encode(&mqtt.Status{Header: mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Epoch: u.store.Epoch()}, Online: false, Version: Version})
+	clientID := u.cfg.Broker.ClientID
+	if clientID == "" {
+		clientID = mqtt.UniqueClientID("pitwall-trackside-" + u.cfg.Track)
+	}
+	cc := mqtt.ClientConfig{
+		Broker: u.cfg.Broker.URL, ClientID: clientID, Username: u.cfg.Broker.Username,
+		Will:   &mqtt.Message{Topic: mqtt.TrackStatus(u.cfg.Track), Payload: will, Retained: true},
+		Logger: u.log,
+		OnConnect: func(c paho.Client) {
+			u.log.Info("broker connected", "broker", u.cfg.Broker.URL)
+			u.publishStatus(c) // replaces the LWT's "offline"
+		},
+		OnLost: func(err error) { u.log.Warn("broker connection lost", "err", err) },
+	}
+	if pw, err := u.cfg.Broker.Password(); err != nil {
+		u.log.Error("connecting without password", "err", err)
+	} else {
+		cc.Password = pw
+	}
+	client := mqtt.NewClient(cc)
+	client.Connect() // ConnectRetry: keeps trying in the background
+	pub := publish.New(client, u.store, publish.Config{Logger: u.log})
+	u.mu.Lock()
+	u.client = client
+	u.mu.Unlock()
+	if err := pub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		u.log.Error("publisher stopped", "err", err)
+	}
+	// Clean shutdown: say offline ourselves (the broker sends the LWT only
+	// for unclean disconnects), then leave.
+	if client.IsConnectionOpen() {
+		off, _ := mqtt.Encode(&mqtt.Status{Header: u.header(), Online: false, Version: Version})
+		client.Publish(mqtt.TrackStatus(u.cfg.Track), 1, true, off).WaitTimeout(time.Second)
+	}
+	client.Disconnect(250)
+}
+
+func (u *Unit) header() mqtt.Header {
+	// Status does not go through the outbox, so its sequence comes from a
+	// counter under the store's boot count: increasing across restarts.
+	h := mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Seq: u.store.Boot()<<32 | u.statusSeq.Add(1), Epoch: u.store.Epoch()}
+	if track.ClockSynced() {
+		h.At = time.Now().UnixMilli()
+	}
+	return h
+}
+
+func bootID(n uint64) string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	id := strings.TrimSpace(string(b))
+	if err != nil || len(id) < 8 {
+		id = "00000000"
+	}
+	return fmt.Sprintf("%s-%d", id[:8], n)
+}
+
+// Sources are the unit's timing inputs.
+func (u *Unit) Sources() []crossing.Source { return u.sources }
