@@ -122,7 +122,7 @@ type RaceState struct {
 // LapEvent is published (not retained) each time a lap is recorded or changed.
 type LapEvent struct {
 	Header
-	ID      string  `json:"id"` // "{race id}/{lap no}", stable across changes
+	ID      string  `json:"id"` // "{race id}/{lap seq}", stable across changes (Lap.No is not: see race.AddLap)
 	RaceID  string  `json:"race_id"`
 	RacerID string  `json:"racer_id"`
 	Name    string  `json:"name"`

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 )
 
@@ -118,16 +119,25 @@ func RestoreLap(r *Race, no int) ([]int, error) {
 	return []int{no}, nil
 }
 
-// AddLap appends a lap the sensor missed, of time t, with the next number,
-// marked Manual and without clock stamps. seq orders it among all laps of
-// the event (Engine.TakeSeq). Its validity follows the race's rules for a
-// lap without resets, and the minimum lap applies as to any lap.
-func AddLap(r *Race, t time.Duration, seq uint64) ([]int, error) {
+// AddLap inserts a lap the sensor missed, of time t, after lap `after`
+// (0 puts it first, len(r.Laps) at the end), marked Manual and without
+// clock stamps. Its place matters: a best-average window runs over laps
+// in the order they were driven, so a crossing missed mid-race must become
+// a lap mid-race, not one at the end. The laps after it move up one number
+// (Lap.No stays the lap's place in the race) and are reported as changed
+// with it. seq orders it among all laps of the event (Engine.TakeSeq), so
+// on a tie it ranks after laps recorded before it. Its validity follows the
+// race's rules for a lap without resets, and the minimum lap applies as to
+// any lap.
+func AddLap(r *Race, after int, t time.Duration, seq uint64) ([]int, error) {
 	if r == nil {
 		return nil, errors.New("add lap: no race")
 	}
 	if r.State == Ready {
 		return nil, fmt.Errorf("add lap: race %s has not started", r.ID)
+	}
+	if after < 0 || after > len(r.Laps) {
+		return nil, fmt.Errorf("add lap to race %s: after lap %d: the race has laps 1..%d (0 adds it first)", r.ID, after, len(r.Laps))
 	}
 	if err := checkEntered(t); err != nil {
 		return nil, fmt.Errorf("add lap to race %s: %w", r.ID, err)
@@ -140,14 +150,39 @@ func AddLap(r *Race, t time.Duration, seq uint64) ([]int, error) {
 			return nil, fmt.Errorf("add lap to race %s: seq %d is already lap %d's", r.ID, seq, l.No)
 		}
 	}
-	lap := Lap{No: len(r.Laps) + 1, Time: t, Manual: true, Seq: seq}
+	lap := Lap{No: after + 1, Time: t, Manual: true, Seq: seq}
 	if isShort(r.Config, t) {
 		lap.Short = true
 	} else {
 		lap.Valid, _ = lapRules(r.Config, 0)
 	}
-	r.Laps = append(r.Laps, lap)
-	return []int{lap.No}, nil
+	r.Laps = slices.Insert(r.Laps, after, lap)
+	nos := make([]int, 0, len(r.Laps)-after)
+	for i := after; i < len(r.Laps); i++ {
+		r.Laps[i].No = i + 1
+		nos = append(nos, i+1)
+	}
+	return nos, nil
+}
+
+// LapEffect sorts the lap numbers a correction of race r reports into the
+// laps it added (a seq the race did not have before) and the laps it
+// changed. It is what Engine.Correct reports for the current race, and
+// what the app reports for a stored one.
+func LapEffect(before []Lap, r *Race, nos []int) Effect {
+	had := make(map[uint64]bool, len(before))
+	for _, l := range before {
+		had[l.Seq] = true
+	}
+	eff := Effect{Race: r}
+	for _, no := range nos {
+		if no >= 1 && no <= len(r.Laps) && !had[r.Laps[no-1].Seq] {
+			eff.Recorded = append(eff.Recorded, no)
+		} else {
+			eff.Changed = append(eff.Changed, no)
+		}
+	}
+	return eff
 }
 
 // Reassign gives the race to another racer (the official loaded the wrong
@@ -171,8 +206,8 @@ func Reassign(r *Race, racerID string) error {
 // Correct applies fn to the current race if its id is raceID and reports
 // true; otherwise it changes nothing and reports false, and the app applies
 // fn to the stored race itself. fn works on a copy: if it fails, the race
-// is unchanged. Lap numbers fn reports beyond the race's previous laps are
-// Recorded (an added lap), the others Changed. A race given to another
+// is unchanged. Laps fn reports that the race did not have before are
+// Recorded (an added lap), the others Changed (LapEffect). A race given to another
 // racer takes its run with it and gets the new racer's run number.
 func (e *Engine) Correct(raceID string, fn func(*Race) ([]int, error)) (Effect, bool, error) {
 	if e.cur == nil || e.cur.ID != raceID {
@@ -208,14 +243,8 @@ func (e *Engine) Correct(raceID string, fn func(*Race) ([]int, error)) (Effect, 
 			r.Run = e.runs[r.RacerID] + 1
 		}
 	}
-	var eff Effect
-	for _, no := range nos {
-		if no > len(e.cur.Laps) {
-			eff.Recorded = append(eff.Recorded, no)
-		} else {
-			eff.Changed = append(eff.Changed, no)
-		}
-	}
+	eff := LapEffect(e.cur.Laps, r, nos)
+	eff.Race = nil // e.changed sets it to the engine's copy
 	e.cur = r
 	return e.changed(eff), true, nil
 }

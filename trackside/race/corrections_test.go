@@ -82,13 +82,19 @@ func TestCorrections(t *testing.T) {
 			err: "is not deleted"},
 		{name: "delete a missing lap", fix: func(r *Race) ([]int, error) { return DeleteLap(r, -1) }, err: "has no lap -1"},
 		{name: "restore a missing lap", fix: func(r *Race) ([]int, error) { return RestoreLap(r, 7) }, err: "has no lap 7"},
-		{name: "add a missed lap", fix: func(r *Race) ([]int, error) { return AddLap(r, 12*time.Second, 99) },
+		{name: "add a missed lap at the end", fix: func(r *Race) ([]int, error) { return AddLap(r, 4, 12*time.Second, 99) },
 			changed: []int{5}, laps: "12000v 1000s 11000r1 9000d 12000vm"},
-		{name: "add a short lap", fix: func(r *Race) ([]int, error) { return AddLap(r, time.Second, 99) },
+		{name: "add a missed lap mid-race", fix: func(r *Race) ([]int, error) { return AddLap(r, 1, 12*time.Second, 99) },
+			changed: []int{2, 3, 4, 5}, laps: "12000v 12000vm 1000s 11000r1 9000d"},
+		{name: "add a missed first lap", fix: func(r *Race) ([]int, error) { return AddLap(r, 0, 12*time.Second, 99) },
+			changed: []int{1, 2, 3, 4, 5}, laps: "12000vm 12000v 1000s 11000r1 9000d"},
+		{name: "add a short lap", fix: func(r *Race) ([]int, error) { return AddLap(r, 4, time.Second, 99) },
 			changed: []int{5}, laps: "12000v 1000s 11000r1 9000d 1000sm"},
-		{name: "add with seq 0", fix: func(r *Race) ([]int, error) { return AddLap(r, 12*time.Second, 0) }, err: "seq is 0"},
-		{name: "add with a used seq", fix: func(r *Race) ([]int, error) { return AddLap(r, 12*time.Second, 1) }, err: "seq 1 is already lap 1's"},
-		{name: "add out of bounds", fix: func(r *Race) ([]int, error) { return AddLap(r, 2*time.Hour, 99) }, err: "outside"},
+		{name: "add after a lap the race lacks", fix: func(r *Race) ([]int, error) { return AddLap(r, 5, 12*time.Second, 99) }, err: "after lap 5"},
+		{name: "add before the first lap", fix: func(r *Race) ([]int, error) { return AddLap(r, -1, 12*time.Second, 99) }, err: "after lap -1"},
+		{name: "add with seq 0", fix: func(r *Race) ([]int, error) { return AddLap(r, 4, 12*time.Second, 0) }, err: "seq is 0"},
+		{name: "add with a used seq", fix: func(r *Race) ([]int, error) { return AddLap(r, 4, 12*time.Second, 1) }, err: "seq 1 is already lap 1's"},
+		{name: "add out of bounds", fix: func(r *Race) ([]int, error) { return AddLap(r, 4, 2*time.Hour, 99) }, err: "outside"},
 		{name: "reassign", fix: func(r *Race) ([]int, error) { return nil, Reassign(r, "bob") },
 			laps: "12000v 1000s 11000r1 9000d"},
 		{name: "reassign to the same racer", fix: func(r *Race) ([]int, error) { return nil, Reassign(r, "ann") }, err: "already belongs"},
@@ -132,7 +138,8 @@ func TestCorrectionsRefuseWithoutChange(t *testing.T) {
 		func(r *Race) error { _, err := EditLap(r, 9, time.Second); return err },
 		func(r *Race) error { _, err := SetLapValid(r, 9, true); return err },
 		func(r *Race) error { _, err := RestoreLap(r, 1); return err },
-		func(r *Race) error { _, err := AddLap(r, 0, 5); return err },
+		func(r *Race) error { _, err := AddLap(r, 4, 0, 5); return err },
+		func(r *Race) error { _, err := AddLap(r, 9, 12*time.Second, 99); return err },
 		func(r *Race) error { return Reassign(r, "ann") },
 	}
 	for i, f := range fails {
@@ -148,7 +155,7 @@ func TestCorrectionsRefuseWithoutChange(t *testing.T) {
 	var nilRace *Race
 	for name, err := range map[string]error{
 		"edit":     second(EditLap(nilRace, 1, time.Second)),
-		"add":      second(AddLap(nilRace, time.Second, 1)),
+		"add":      second(AddLap(nilRace, 0, time.Second, 1)),
 		"reassign": Reassign(nilRace, "x"),
 	} {
 		if err == nil {
@@ -156,7 +163,7 @@ func TestCorrectionsRefuseWithoutChange(t *testing.T) {
 		}
 	}
 	ready := loaded(t, testConfig(nil)).Current()
-	if _, err := AddLap(ready, 12*time.Second, 1); err == nil || !strings.Contains(err.Error(), "has not started") {
+	if _, err := AddLap(ready, 0, 12*time.Second, 1); err == nil || !strings.Contains(err.Error(), "has not started") {
 		t.Errorf("add lap to a ready race: %v", err)
 	}
 }
@@ -196,11 +203,19 @@ func TestEngineCorrect(t *testing.T) {
 		t.Errorf("no-op correction: %+v, %v, %v; want no change", eff, ok, err)
 	}
 	seq := e.TakeSeq()
-	eff, _, err = e.Correct("t1-1", func(r *Race) ([]int, error) { return AddLap(r, 12*time.Second, seq) })
+	eff, _, err = e.Correct("t1-1", func(r *Race) ([]int, error) { return AddLap(r, 2, 12*time.Second, seq) })
 	if err != nil || !slices.Equal(eff.Recorded, []int{3}) || len(eff.Changed) != 0 {
 		t.Errorf("add lap: %+v, %v; want Recorded [3]", eff, err)
 	}
-	_, _, err = e.Correct("t1-1", func(r *Race) ([]int, error) { return AddLap(r, 12*time.Second, seq+100) })
+	// A lap added mid-race is the recorded one; the laps after it changed
+	// number.
+	mid := e.TakeSeq()
+	eff, _, err = e.Correct("t1-1", func(r *Race) ([]int, error) { return AddLap(r, 1, 11500*time.Millisecond, mid) })
+	if err != nil || !slices.Equal(eff.Recorded, []int{2}) || !slices.Equal(eff.Changed, []int{3, 4}) ||
+		eff.Race.Laps[1].Seq != mid || eff.Race.Laps[1].Time != 11500*time.Millisecond || eff.Race.Laps[3].Seq != seq {
+		t.Errorf("add lap mid-race: %+v, %v; want Recorded [2] Changed [3 4]", eff, err)
+	}
+	_, _, err = e.Correct("t1-1", func(r *Race) ([]int, error) { return AddLap(r, 4, 12*time.Second, seq+100) })
 	if err == nil || !strings.Contains(err.Error(), "next_seq") {
 		t.Errorf("add lap with a seq the engine never gave: %v", err)
 	}
@@ -213,7 +228,7 @@ func TestEngineCorrect(t *testing.T) {
 	}
 	// The lap in progress is untouched by corrections: timing goes on.
 	play(t, e, []step{{op: "cross", at: 36_000}})
-	if got := lapsOf(e.Current()); got != "12000v 11000ve 12000vm 12000v" {
+	if got := lapsOf(e.Current()); got != "12000v 11500vm 11000ve 12000vm 12000v" {
 		t.Errorf("laps after corrections and a crossing: %q", got)
 	}
 }

@@ -120,7 +120,7 @@ func apply(e *Engine, o op, now int64) (Effect, error) {
 			case 3:
 				return RestoreLap(r, o.lap)
 			case 4:
-				return AddLap(r, o.d, e.TakeSeq())
+				return AddLap(r, o.lap%(len(r.Laps)+1), o.d, e.TakeSeq())
 			default:
 				return nil, Reassign(r, o.racer)
 			}

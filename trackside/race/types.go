@@ -6,6 +6,7 @@ package race
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -155,6 +156,11 @@ type Lap struct {
 	Edited  bool          `json:"edited,omitempty"`  // time corrected after the fact
 	Seq     uint64        `json:"seq"`               // engine-wide recording order: ties rank the earlier one higher
 }
+
+// EventID names lap l of race raceID on the wire: "{race}/{seq}". It uses
+// the lap's seq, not its number, because a missed lap added before it moves
+// its number up (AddLap) while it stays the same lap.
+func (l Lap) EventID(raceID string) string { return raceID + "/" + strconv.FormatUint(l.Seq, 10) }
 
 // Counts reports whether the lap counts for ranking.
 func (l Lap) Counts() bool { return l.Valid && !l.Short && !l.Deleted }

@@ -173,11 +173,11 @@ func (t *Track) correct(ctx context.Context, who, name, raceID string, target st
 		before := r
 		before.Laps = append([]race.Lap(nil), r.Laps...)
 		a.before = &before
-		changed, err := fn(&r)
+		nos, err := fn(&r)
 		if err != nil {
 			return race.Effect{}, err
 		}
-		return race.Effect{Race: &r, Changed: changed}, nil
+		return race.LapEffect(before.Laps, &r, nos), nil
 	}
 	return t.submit(ctx, request{act: a})
 }
@@ -204,9 +204,12 @@ func (t *Track) RestoreLap(ctx context.Context, who, raceID string, no int) (rac
 	return t.correct(ctx, who, "restore-lap", raceID, lapTarget(raceID, no), func(r *race.Race) ([]int, error) { return race.RestoreLap(r, no) })
 }
 
-// AddLap adds a lap the sensor missed.
-func (t *Track) AddLap(ctx context.Context, who, raceID string, d time.Duration) (race.Effect, error) {
-	return t.correct(ctx, who, "add-lap", raceID, raceID, func(r *race.Race) ([]int, error) { return race.AddLap(r, d, t.eng.TakeSeq()) })
+// AddLap adds a lap the sensor missed after lap `after` of the race (0:
+// first; the race's lap count: at the end). The laps after it move up one.
+func (t *Track) AddLap(ctx context.Context, who, raceID string, after int, d time.Duration) (race.Effect, error) {
+	return t.correct(ctx, who, "add-lap", raceID, lapTarget(raceID, after), func(r *race.Race) ([]int, error) {
+		return race.AddLap(r, after, d, t.eng.TakeSeq())
+	})
 }
 
 // Reassign gives a race to another racer.

@@ -1,7 +1,6 @@
 package track
 
 import (
-	"strconv"
 	"time"
 
 	"pitwall/mqtt"
@@ -43,9 +42,9 @@ func (t *Track) lapEvent(h mqtt.Header, lc lapChange) *mqtt.LapEvent {
 	for _, l := range lc.race.Laps {
 		if l.No == lc.no {
 			ev.Lap = lapInfo(l)
+			ev.ID = l.EventID(lc.race.ID)
 		}
 	}
-	ev.ID = lc.race.ID + "/" + strconv.Itoa(lc.no)
 	return ev
 }
 

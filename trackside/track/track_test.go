@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -229,6 +230,77 @@ func TestCorrectionOfStoredRaceIsAuditedAndRanked(t *testing.T) {
 	})
 	if len(edits) != 1 || edits[0].Who != "admin-key-1" || len(edits[0].Before) == 0 || len(edits[0].After) == 0 {
 		t.Fatalf("audit of the edit: %+v", edits)
+	}
+}
+
+// A crossing the sensor missed makes one long lap. The official splits it:
+// the long lap becomes the first half and the missed lap goes in right
+// after it, so the best-average window runs over the laps as driven.
+func TestMissedLapAddedMidRaceRanksInDrivenOrder(t *testing.T) {
+	cfg := rules()
+	cfg.Ranking, cfg.RankLaps = race.BestAverage, 3
+	h := open(t, filepath.Join(t.TempDir(), "t.db"), cfg)
+	defer h.close()
+	ctx := context.Background()
+	h.racer("r1", "Ana")
+	must[race.Effect](t)(h.tr.LoadRacer(ctx, "official", "r1"))
+	// Driven: 12, 9, 9, 9, 12, 12 s; the crossing after lap 3 was missed.
+	for _, at := range []float64{1000, 1012, 1021, 1039, 1051, 1063} {
+		h.cross(at)
+	}
+	h.clock.ns.Store(1070 * sec)
+	must[race.Effect](t)(h.tr.End(ctx, "official"))
+	raceID := must[race.Effect](t)(h.tr.Submit(ctx, "official")).Race.ID
+	if got := h.tr.Standings().Entries[0].ResultMS; got != 13000 { // (9+18+12)/3
+		t.Fatalf("best average before the split %d, want 13000", got)
+	}
+	must[race.Effect](t)(h.tr.EditLap(ctx, "official", raceID, 3, 9*time.Second))
+	eff := must[race.Effect](t)(h.tr.AddLap(ctx, "official", raceID, 3, 9*time.Second))
+	if got := h.tr.Standings().Entries[0].ResultMS; got != 9000 {
+		// Appended at the end the laps would read 12 9 9 12 12 9: 10.000.
+		t.Fatalf("best average after adding the missed lap %d, want 9000 (9 9 9)", got)
+	}
+	if !slices.Equal(eff.Recorded, []int{4}) || !slices.Equal(eff.Changed, []int{5, 6}) {
+		t.Errorf("effect recorded %v changed %v, want [4] and [5 6]", eff.Recorded, eff.Changed)
+	}
+	var stored race.Race
+	h.st.View(func(tx *store.Tx) error {
+		r, ok, err := tx.Race(raceID)
+		if err != nil || !ok {
+			t.Fatalf("stored race: %v %v", ok, err)
+		}
+		stored = r
+		return nil
+	})
+	var times []time.Duration
+	for i, l := range stored.Laps {
+		if l.No != i+1 {
+			t.Errorf("stored lap %d numbered %d", i+1, l.No)
+		}
+		times = append(times, l.Time)
+	}
+	if want := []time.Duration{12e9, 9e9, 9e9, 9e9, 12e9, 12e9}; !slices.Equal(times, want) || !stored.Laps[3].Manual {
+		t.Fatalf("stored laps %v (lap 4 manual %v), want %v with lap 4 manual", times, stored.Laps[3].Manual, want)
+	}
+	// The new lap is announced as recorded under an id of its own; the laps
+	// that moved up keep their ids and are announced as changed. (The
+	// outbox is in order; the last event of each lap wins.)
+	changes := map[string]string{}
+	for _, m := range h.pending() {
+		if m.Topic != mqtt.TrackLaps("t1") {
+			continue
+		}
+		var ev mqtt.LapEvent
+		if err := mqtt.Decode(m.Payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		changes[ev.ID] = fmt.Sprintf("%s %d", ev.Change, ev.Lap.No)
+	}
+	if got := changes[stored.Laps[3].EventID(raceID)]; got != "recorded 4" {
+		t.Errorf("event of the added lap: %q", got)
+	}
+	if got := changes[stored.Laps[4].EventID(raceID)]; got != "changed 5" {
+		t.Errorf("event of the lap that moved up: %q", got)
 	}
 }
 

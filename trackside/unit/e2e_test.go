@@ -205,7 +205,7 @@ func storedLapIDs(t testing.TB, tx *store.Tx) []string {
 	var ids []string
 	if err := tx.ForEachRace(func(r race.Race) error {
 		for _, l := range r.Laps {
-			ids = append(ids, fmt.Sprintf("%s/%d", r.ID, l.No))
+			ids = append(ids, l.EventID(r.ID))
 		}
 		return nil
 	}); err != nil {
