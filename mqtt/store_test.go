@@ -1,6 +1,9 @@
 package mqtt
 
 import (
+	"bytes"
+	"io"
+	"sync"
 	"testing"
 
 	"github.com/eclipse/paho.mqtt.golang/packets"
@@ -24,5 +27,39 @@ func TestStoreGetCopiesPublish(t *testing.T) {
 	}
 	if len(s.All()) != 1 {
 		t.Fatal("store lost the packet")
+	}
+}
+
+// The copy encodes to the same bytes as the original, and taking it while
+// the connection's writer encodes the original is not a data race (Write
+// sets RemainingLength as it goes; run with -race).
+func TestStoreGetWhileTheWriterEncodes(t *testing.T) {
+	s := newCopyingStore()
+	s.Open()
+	pub := packets.NewControlPacket(packets.Publish).(*packets.PublishPacket)
+	pub.Qos, pub.Retain, pub.MessageID, pub.TopicName, pub.Payload = 1, true, 9, "pitwall/v1/track/t1/laps", []byte(`{"v":1}`)
+	s.Put("o.9", pub)
+	var want bytes.Buffer
+	if err := pub.Write(&want); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			pub.Write(io.Discard)
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		s.Get("o.9")
+	}
+	wg.Wait()
+	var got bytes.Buffer
+	if err := s.Get("o.9").Write(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("copy encodes as %x, original as %x", got.Bytes(), want.Bytes())
 	}
 }

@@ -2,59 +2,15 @@ package amb
 
 import (
 	"bytes"
-	"errors"
-	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"pitwall/trackside/decoder"
+	"pitwall/trackside/decoder/decodertest"
 )
-
-// result is what a run of Feed calls produced, with rejects as text so two
-// runs can be compared.
-type result struct {
-	events  []decoder.Event
-	rejects []string
-	errs    []error
-}
-
-// feedChunks feeds the chunks to a fresh Decoder in order.
-func feedChunks(chunks ...[]byte) result {
-	d := New()
-	var r result
-	for _, c := range chunks {
-		evs, errs := d.Feed(c)
-		r.events = append(r.events, evs...)
-		for _, err := range errs {
-			r.errs = append(r.errs, err)
-			r.rejects = append(r.rejects, err.Error())
-		}
-	}
-	return r
-}
-
-func sameResult(a, b result) bool {
-	return reflect.DeepEqual(a.events, b.events) && reflect.DeepEqual(a.rejects, b.rejects)
-}
-
-// checkRejects asserts that errs are exactly the given kinds, in order, and
-// all wrap decoder.ErrFrame.
-func checkRejects(t *testing.T, errs []error, kinds []error) {
-	t.Helper()
-	if len(errs) != len(kinds) {
-		t.Fatalf("got %d rejects %v, want %d", len(errs), errs, len(kinds))
-	}
-	for i, err := range errs {
-		if !errors.Is(err, decoder.ErrFrame) {
-			t.Errorf("reject %d %q does not wrap decoder.ErrFrame", i, err)
-		}
-		if !errors.Is(err, kinds[i]) {
-			t.Errorf("reject %d = %q, want kind %q", i, err, kinds[i])
-		}
-	}
-}
 
 // passing301 is transponder 0x12D = 301 at 0x1A2B3 = 107187 ms, 10 hits,
 // strength 127.
@@ -83,10 +39,10 @@ func TestFeedGoodLines(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := feedChunks([]byte(tc.in))
-			checkRejects(t, got.errs, nil)
-			if !reflect.DeepEqual(got.events, tc.want) {
-				t.Errorf("events\n got %+v\nwant %+v", got.events, tc.want)
+			got := harness.FeedChunks(t, []byte(tc.in))
+			decodertest.CheckRejects(t, got.Rejects)
+			if !reflect.DeepEqual(got.Events, tc.want) {
+				t.Errorf("events\n got %+v\nwant %+v", got.Events, tc.want)
 			}
 		})
 	}
@@ -122,47 +78,26 @@ func TestFeedRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := feedChunks([]byte(tc.in))
-			checkRejects(t, got.errs, tc.kinds)
-			if !strings.Contains(got.rejects[0], tc.detail) {
-				t.Errorf("reject %q does not say %q", got.rejects[0], tc.detail)
+			got := harness.FeedChunks(t, []byte(tc.in))
+			decodertest.CheckRejects(t, got.Rejects, tc.kinds...)
+			if !strings.Contains(got.Rejects[0].Error(), tc.detail) {
+				t.Errorf("reject %q does not say %q", got.Rejects[0], tc.detail)
 			}
-			if !reflect.DeepEqual(got.events, tc.events) {
-				t.Errorf("events\n got %+v\nwant %+v", got.events, tc.events)
+			if !reflect.DeepEqual(got.Events, tc.events) {
+				t.Errorf("events\n got %+v\nwant %+v", got.Events, tc.events)
 			}
 		})
 	}
 }
 
-// TestFeedAnySplit feeds one stream of good and bad lines whole, one byte
-// at a time and in random chunks; all three must give the same results.
+// TestFeedAnySplit feeds one stream of good and bad lines whole, a byte at
+// a time and in random chunks; all must give the same results.
 func TestFeedAnySplit(t *testing.T) {
 	stream := []byte("junk\r\n" + passing301 + "#0042\r\n" + "$12" + "\n" +
 		strings.Repeat("A", 3*decoder.MaxFrame) + "\r\n" + strings.ToLower(passing301) + "\r\n" + "#00G0\n" + passing301)
-	whole := feedChunks(stream)
-	if len(whole.events) != 3+1 || len(whole.rejects) != 4 {
-		t.Fatalf("whole stream: %d events, %d rejects (%q); want 4 and 4", len(whole.events), len(whole.rejects), whole.rejects)
-	}
-
-	var bytewise [][]byte
-	for i := range stream {
-		bytewise = append(bytewise, stream[i:i+1])
-	}
-	if got := feedChunks(bytewise...); !sameResult(got, whole) {
-		t.Errorf("one byte at a time:\n got %+v\nwant %+v", got, whole)
-	}
-
-	rng := rand.New(rand.NewPCG(3, 4))
-	for round := range 50 {
-		var chunks [][]byte
-		for rest := stream; len(rest) > 0; {
-			n := min(1+rng.IntN(40), len(rest))
-			chunks = append(chunks, rest[:n])
-			rest = rest[n:]
-		}
-		if got := feedChunks(chunks...); !sameResult(got, whole) {
-			t.Fatalf("random chunks, round %d:\n got %+v\nwant %+v", round, got, whole)
-		}
+	whole := harness.CheckAnySplit(t, stream)
+	if len(whole.Events) != 3+1 || len(whole.Rejects) != 4 {
+		t.Fatalf("whole stream: %d events, %d rejects (%q); want 4 and 4", len(whole.Events), len(whole.Rejects), whole.RejectTexts())
 	}
 }
 
@@ -182,17 +117,13 @@ func TestFeedKeepsPartialLine(t *testing.T) {
 // TestFeedMemoryBounded: a stream without line ends must not grow the line
 // buffer past decoder.MaxFrame.
 func TestFeedMemoryBounded(t *testing.T) {
-	d := New()
 	chunk := bytes.Repeat([]byte{'$'}, 1000)
-	rejects := 0
-	for range 1000 {
-		_, errs := d.Feed(chunk)
-		rejects += len(errs)
+	got := harness.FeedChunks(t, slices.Repeat([][]byte{chunk}, 1000)...)
+	if len(got.Rejects) != 1 {
+		t.Errorf("got %d rejects for one endless line, want 1", len(got.Rejects))
 	}
-	if cap(d.line) > decoder.MaxFrame {
-		t.Errorf("line buffer grew to %d bytes, bound is %d", cap(d.line), decoder.MaxFrame)
-	}
-	if rejects != 1 {
-		t.Errorf("got %d rejects for one endless line, want 1", rejects)
-	}
+}
+
+func TestGarbageKeepsBufferBounded(t *testing.T) {
+	harness.CheckGarbageBounded(t, []byte("$"), []byte("\n"+passing301), []decoder.Event{event301})
 }

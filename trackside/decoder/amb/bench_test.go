@@ -15,16 +15,7 @@ func BenchmarkFeed(b *testing.B) {
 			stream = append(stream, EncodePassing(uint32(2097152+i%20), time.Duration(i)*time.Second, 30, 120)...)
 		}
 		b.Run(map[int]string{1: "1-per-read", 64: "64-per-read"}[perRead], func(b *testing.B) {
-			d := New()
-			b.SetBytes(int64(len(stream)))
-			b.ReportAllocs()
-			for b.Loop() {
-				evs, errs := d.Feed(stream)
-				if len(evs) != perRead || len(errs) != 0 {
-					b.Fatalf("%d events, %d rejects", len(evs), len(errs))
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perRead), "ns/record")
+			harness.Benchmark(b, stream, perRead, "ns/record")
 		})
 	}
 }

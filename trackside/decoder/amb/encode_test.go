@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"pitwall/trackside/decoder"
+	"pitwall/trackside/decoder/decodertest"
 )
 
 func TestEncodePassing(t *testing.T) {
@@ -34,10 +35,10 @@ func TestEncodePassing(t *testing.T) {
 			if string(w) != tc.line {
 				t.Fatalf("EncodePassing = %q, want %q", w, tc.line)
 			}
-			got := feedChunks(w)
-			checkRejects(t, got.errs, nil)
-			if !reflect.DeepEqual(got.events, []decoder.Event{tc.want}) {
-				t.Errorf("events\n got %+v\nwant %+v", got.events, []decoder.Event{tc.want})
+			got := harness.FeedChunks(t, w)
+			decodertest.CheckRejects(t, got.Rejects)
+			if !reflect.DeepEqual(got.Events, []decoder.Event{tc.want}) {
+				t.Errorf("events\n got %+v\nwant %+v", got.Events, []decoder.Event{tc.want})
 			}
 		})
 	}
@@ -49,10 +50,10 @@ func TestEncodeStatus(t *testing.T) {
 		if len(w) != statusLen+2 || w[0] != '#' {
 			t.Fatalf("EncodeStatus(%d) = %q", noise, w)
 		}
-		got := feedChunks(w)
-		checkRejects(t, got.errs, nil)
-		if !reflect.DeepEqual(got.events, []decoder.Event{{Kind: decoder.Status}}) {
-			t.Errorf("EncodeStatus(%d) decodes to %+v", noise, got.events)
+		got := harness.FeedChunks(t, w)
+		decodertest.CheckRejects(t, got.Rejects)
+		if !reflect.DeepEqual(got.Events, []decoder.Event{{Kind: decoder.Status}}) {
+			t.Errorf("EncodeStatus(%d) decodes to %+v", noise, got.Events)
 		}
 	}
 	if got, want := string(EncodeStatus(0xBEEF)), "#BEEF\r\n"; got != want {

@@ -2,8 +2,6 @@ package ilap
 
 import (
 	"bytes"
-	"errors"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"pitwall/trackside/decoder"
+	"pitwall/trackside/decoder/decodertest"
 )
 
 func passing(id, tx string, ms int64) decoder.Event {
@@ -18,20 +17,6 @@ func passing(id, tx string, ms int64) decoder.Event {
 }
 
 func ack(id string) decoder.Event { return decoder.Event{Kind: decoder.Ack, DecoderID: id} }
-
-// errStrings turns rejects into comparable strings and checks each wraps
-// decoder.ErrFrame.
-func errStrings(t *testing.T, rejects []error) []string {
-	t.Helper()
-	out := make([]string, len(rejects))
-	for i, err := range rejects {
-		if !errors.Is(err, decoder.ErrFrame) {
-			t.Errorf("reject %v does not wrap decoder.ErrFrame", err)
-		}
-		out[i] = err.Error()
-	}
-	return out
-}
 
 func TestFeedGoodLines(t *testing.T) {
 	tests := []struct {
@@ -58,12 +43,12 @@ func TestFeedGoodLines(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			events, rejects := New().Feed([]byte(tc.in))
-			if len(rejects) != 0 {
-				t.Fatalf("Feed(%q) rejects = %v, want none", tc.in, rejects)
+			got := harness.FeedChunks(t, []byte(tc.in))
+			if len(got.Rejects) != 0 {
+				t.Fatalf("Feed(%q) rejects = %v, want none", tc.in, got.Rejects)
 			}
-			if !slices.Equal(events, tc.want) {
-				t.Fatalf("Feed(%q) = %+v, want %+v", tc.in, events, tc.want)
+			if !slices.Equal(got.Events, tc.want) {
+				t.Fatalf("Feed(%q) = %+v, want %+v", tc.in, got.Events, tc.want)
 			}
 		})
 	}
@@ -150,22 +135,11 @@ func TestFeedRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			events, rejects := New().Feed([]byte(tc.in))
-			if !slices.Equal(events, tc.want) {
-				t.Errorf("Feed(%q) events = %+v, want %+v", tc.in, events, tc.want)
+			got := harness.FeedChunks(t, []byte(tc.in))
+			if !slices.Equal(got.Events, tc.want) {
+				t.Errorf("Feed(%q) events = %+v, want %+v", tc.in, got.Events, tc.want)
 			}
-			got := errStrings(t, rejects)
-			if len(got) != len(tc.wantReject) {
-				t.Fatalf("Feed(%q) rejects = %q, want %d", tc.in, got, len(tc.wantReject))
-			}
-			for i, want := range tc.wantReject {
-				if !strings.Contains(got[i], want) {
-					t.Errorf("reject %d = %q, want it to contain %q", i, got[i], want)
-				}
-				if !strings.HasPrefix(got[i], "ilap: malformed frame: ") {
-					t.Errorf("reject %d = %q, want the ilap/ErrFrame prefix", i, got[i])
-				}
-			}
+			decodertest.CheckRejectTexts(t, got.Rejects, "ilap: malformed frame: ", tc.wantReject...)
 		})
 	}
 }
@@ -204,70 +178,18 @@ func mixedStream() []byte {
 	return b.Bytes()
 }
 
-func feedChunks(t *testing.T, stream []byte, split func(rest int) int) ([]decoder.Event, []string) {
-	t.Helper()
-	d := New()
-	var events []decoder.Event
-	var rejects []error
-	for len(stream) > 0 {
-		n := min(split(len(stream)), len(stream))
-		ev, rj := d.Feed(stream[:n])
-		events = append(events, ev...)
-		rejects = append(rejects, rj...)
-		if len(d.line) > decoder.MaxFrame {
-			t.Fatalf("buffer grew to %d bytes", len(d.line))
-		}
-		stream = stream[n:]
-	}
-	return events, errStrings(t, rejects)
-}
-
+// TestFeedAnySplit: the mixed stream decodes the same whole, a byte at a
+// time and in random pieces.
 func TestFeedAnySplit(t *testing.T) {
-	stream := mixedStream()
-	wantEvents, wantRejects := feedChunks(t, stream, func(rest int) int { return rest })
-	if len(wantEvents) < 200 || len(wantRejects) < 50 {
-		t.Fatalf("stream gave %d events and %d rejects; the test stream is not exercising the framer", len(wantEvents), len(wantRejects))
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	splits := map[string]func(int) int{
-		"one byte":      func(int) int { return 1 },
-		"two bytes":     func(int) int { return 2 },
-		"random chunks": func(int) int { return 1 + rng.IntN(64) },
-		"large chunks":  func(int) int { return 1 + rng.IntN(4096) },
-	}
-	for name, split := range splits {
-		t.Run(name, func(t *testing.T) {
-			events, rejects := feedChunks(t, stream, split)
-			if !slices.Equal(events, wantEvents) {
-				t.Errorf("events differ from a single Feed: got %d, want %d", len(events), len(wantEvents))
-			}
-			if !slices.Equal(rejects, wantRejects) {
-				t.Errorf("rejects differ from a single Feed: got %d, want %d", len(rejects), len(wantRejects))
-			}
-		})
+	whole := harness.CheckAnySplit(t, mixedStream())
+	if len(whole.Events) < 200 || len(whole.Rejects) < 50 {
+		t.Fatalf("stream gave %d events and %d rejects; the test stream is not exercising the framer", len(whole.Events), len(whole.Rejects))
 	}
 }
 
 func TestGarbageKeepsBufferBounded(t *testing.T) {
-	d := New()
-	rng := rand.New(rand.NewPCG(3, 4))
-	noise := make([]byte, 10*1024)
-	for i := range noise {
-		noise[i] = byte(rng.IntN(256))
-	}
-	for _, n := range [][]byte{noise, bytes.Repeat([]byte{'x'}, 10*1024), append([]byte("\x01@\t"), bytes.Repeat([]byte{'1'}, 10*1024)...)} {
-		for i := 0; i < len(n); i += 100 {
-			d.Feed(n[i:min(i+100, len(n))])
-			if len(d.line) > decoder.MaxFrame || cap(d.line) != decoder.MaxFrame {
-				t.Fatalf("buffer len %d cap %d after garbage, want len <= cap == %d", len(d.line), cap(d.line), decoder.MaxFrame)
-			}
-		}
-	}
-	// The decoder still works after the noise.
-	events, _ := d.Feed([]byte("\r\n\x01@\t1\t2097152\t324.62\r\n"))
-	if !slices.Equal(events, []decoder.Event{passing("1", "2097152", 324620)}) {
-		t.Errorf("after garbage: events = %+v, want the passing", events)
-	}
+	harness.CheckGarbageBounded(t, []byte("\x01@\t"), []byte("\r\n\x01@\t1\t2097152\t324.62\r\n"),
+		[]decoder.Event{passing("1", "2097152", 324620)})
 }
 
 func TestZeroDecoderWorks(t *testing.T) {

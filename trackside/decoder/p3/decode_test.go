@@ -2,13 +2,14 @@ package p3
 
 import (
 	"bytes"
-	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"pitwall/trackside/decoder"
+	"pitwall/trackside/decoder/decodertest"
 )
 
 // rtc is a plausible RTC time: 2023-11-14 22:13:20.123456 UTC in µs.
@@ -88,10 +89,10 @@ func TestFeedGoodRecords(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := feedChunks(tc.in)
-			checkRejects(t, got.errs, nil)
-			if !reflect.DeepEqual(got.events, tc.want) {
-				t.Errorf("events\n got %+v\nwant %+v", got.events, tc.want)
+			got := harness.FeedChunks(t, tc.in)
+			decodertest.CheckRejects(t, got.Rejects)
+			if !reflect.DeepEqual(got.Events, tc.want) {
+				t.Errorf("events\n got %+v\nwant %+v", got.Events, tc.want)
 			}
 		})
 	}
@@ -174,13 +175,13 @@ func TestFeedRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := feedChunks(tc.in)
-			checkRejects(t, got.errs, tc.kinds)
-			if !strings.Contains(got.rejects[0], tc.detail) {
-				t.Errorf("reject %q does not say %q", got.rejects[0], tc.detail)
+			got := harness.FeedChunks(t, tc.in)
+			decodertest.CheckRejects(t, got.Rejects, tc.kinds...)
+			if !strings.Contains(got.Rejects[0].Error(), tc.detail) {
+				t.Errorf("reject %q does not say %q", got.Rejects[0], tc.detail)
 			}
-			if !reflect.DeepEqual(got.events, tc.events) {
-				t.Errorf("events\n got %+v\nwant %+v", got.events, tc.events)
+			if !reflect.DeepEqual(got.Events, tc.events) {
+				t.Errorf("events\n got %+v\nwant %+v", got.Events, tc.events)
 			}
 		})
 	}
@@ -202,54 +203,24 @@ func TestFeedAnySplit(t *testing.T) {
 		bytes.Repeat([]byte{0x55}, maxGarbage+3),
 		EncodePassing(goodPassing),
 	)
-	whole := feedChunks(stream)
+	whole := harness.CheckAnySplit(t, stream)
 	// Rejects: garbage, truncated, garbage (escape outside a record), CRC,
 	// escape, garbage slice, garbage before the last record.
-	if len(whole.events) != 5 || len(whole.rejects) != 7 {
-		t.Fatalf("whole stream: %d events, %d rejects (%q); want 5 and 7", len(whole.events), len(whole.rejects), whole.rejects)
+	if len(whole.Events) != 5 || len(whole.Rejects) != 7 {
+		t.Fatalf("whole stream: %d events, %d rejects (%q); want 5 and 7", len(whole.Events), len(whole.Rejects), whole.RejectTexts())
 	}
-
-	var bytewise [][]byte
-	for i := range stream {
-		bytewise = append(bytewise, stream[i:i+1])
-	}
-	if got := feedChunks(bytewise...); !sameResult(got, whole) {
-		t.Errorf("one byte at a time:\n got %+v\nwant %+v", got, whole)
-	}
-
-	rng := rand.New(rand.NewPCG(1, 2))
-	for round := range 50 {
-		var chunks [][]byte
-		for rest := stream; len(rest) > 0; {
-			n := min(1+rng.IntN(40), len(rest))
-			chunks = append(chunks, rest[:n])
-			rest = rest[n:]
-		}
-		if got := feedChunks(chunks...); !sameResult(got, whole) {
-			t.Fatalf("random chunks, round %d:\n got %+v\nwant %+v", round, got, whole)
-		}
-	}
-}
-
-func sameResult(a, b result) bool {
-	return reflect.DeepEqual(a.events, b.events) && reflect.DeepEqual(a.rejects, b.rejects)
 }
 
 // TestFeedMemoryBounded: a stream that opens a record and never ends it
 // must not grow the buffer past MaxRecord.
 func TestFeedMemoryBounded(t *testing.T) {
-	d := New()
 	chunk := bytes.Repeat([]byte{0x42}, 1000)
-	d.Feed([]byte{startByte})
-	rejects := 0
-	for range 1000 {
-		_, errs := d.Feed(chunk)
-		rejects += len(errs)
+	got := harness.FeedChunks(t, append([][]byte{{startByte}}, slices.Repeat([][]byte{chunk}, 1000)...)...)
+	if len(got.Rejects) != 1 {
+		t.Errorf("got %d rejects for one endless record, want 1", len(got.Rejects))
 	}
-	if cap(d.rec) > MaxRecord {
-		t.Errorf("record buffer grew to %d bytes, bound is %d", cap(d.rec), MaxRecord)
-	}
-	if rejects != 1 {
-		t.Errorf("got %d rejects for one endless record, want 1", rejects)
-	}
+}
+
+func TestGarbageKeepsBufferBounded(t *testing.T) {
+	harness.CheckGarbageBounded(t, []byte{startByte}, EncodePassing(goodPassing), []decoder.Event{goodPassingEvent})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"pitwall/trackside/decoder"
+	"pitwall/trackside/decoder/decodertest"
 )
 
 // checkEscaped asserts the wire form has start and end bytes only at its
@@ -72,10 +73,10 @@ func TestEncodePassingRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := EncodePassing(tc.in)
 			checkEscaped(t, w)
-			got := feedChunks(w)
-			checkRejects(t, got.errs, nil)
-			if !reflect.DeepEqual(got.events, []decoder.Event{tc.want}) {
-				t.Errorf("events\n got %+v\nwant %+v", got.events, []decoder.Event{tc.want})
+			got := harness.FeedChunks(t, w)
+			decodertest.CheckRejects(t, got.Rejects)
+			if !reflect.DeepEqual(got.Events, []decoder.Event{tc.want}) {
+				t.Errorf("events\n got %+v\nwant %+v", got.Events, []decoder.Event{tc.want})
 			}
 		})
 	}
@@ -114,10 +115,10 @@ func TestEncodeEscapesHeader(t *testing.T) {
 func checkDecodesOnce(t *testing.T, w []byte) {
 	t.Helper()
 	checkEscaped(t, w)
-	got := feedChunks(w)
-	checkRejects(t, got.errs, nil)
-	if len(got.events) != 1 {
-		t.Fatalf("record % X: %d events, want 1", w, len(got.events))
+	got := harness.FeedChunks(t, w)
+	decodertest.CheckRejects(t, got.Rejects)
+	if len(got.Events) != 1 {
+		t.Fatalf("record % X: %d events, want 1", w, len(got.Events))
 	}
 }
 
@@ -133,10 +134,10 @@ func TestEncodeStatusAndClock(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			checkEscaped(t, tc.w)
-			got := feedChunks(tc.w)
-			checkRejects(t, got.errs, nil)
-			if !reflect.DeepEqual(got.events, []decoder.Event{tc.want}) {
-				t.Errorf("events\n got %+v\nwant %+v", got.events, []decoder.Event{tc.want})
+			got := harness.FeedChunks(t, tc.w)
+			decodertest.CheckRejects(t, got.Rejects)
+			if !reflect.DeepEqual(got.Events, []decoder.Event{tc.want}) {
+				t.Errorf("events\n got %+v\nwant %+v", got.Events, []decoder.Event{tc.want})
 			}
 		})
 	}

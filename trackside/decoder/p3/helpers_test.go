@@ -1,12 +1,6 @@
 package p3
 
-import (
-	"bytes"
-	"errors"
-	"testing"
-
-	"pitwall/trackside/decoder"
-)
+import "bytes"
 
 // field is one TLV for building test records by hand.
 type field struct {
@@ -66,44 +60,4 @@ func pad(n int) []field {
 		n -= 2 + v
 	}
 	return fs
-}
-
-// result is what a run of Feed calls produced, with rejects as text so two
-// runs can be compared.
-type result struct {
-	events  []decoder.Event
-	rejects []string
-	errs    []error
-}
-
-// feedChunks feeds the chunks to a fresh Decoder in order.
-func feedChunks(chunks ...[]byte) result {
-	d := New()
-	var r result
-	for _, c := range chunks {
-		evs, errs := d.Feed(c)
-		r.events = append(r.events, evs...)
-		for _, err := range errs {
-			r.errs = append(r.errs, err)
-			r.rejects = append(r.rejects, err.Error())
-		}
-	}
-	return r
-}
-
-// checkRejects asserts that errs are exactly the given kinds, in order, and
-// all wrap decoder.ErrFrame.
-func checkRejects(t *testing.T, errs []error, kinds []error) {
-	t.Helper()
-	if len(errs) != len(kinds) {
-		t.Fatalf("got %d rejects %v, want %d", len(errs), errs, len(kinds))
-	}
-	for i, err := range errs {
-		if !errors.Is(err, decoder.ErrFrame) {
-			t.Errorf("reject %d %q does not wrap decoder.ErrFrame", i, err)
-		}
-		if !errors.Is(err, kinds[i]) {
-			t.Errorf("reject %d = %q, want kind %q", i, err, kinds[i])
-		}
-	}
 }

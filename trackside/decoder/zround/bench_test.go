@@ -19,16 +19,5 @@ func BenchmarkFeed(b *testing.B) {
 		}
 		stream.WriteString("\r\n")
 	}
-	data := stream.Bytes()
-	d := New()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		events, rejects := d.Feed(data)
-		if len(events) != frames || len(rejects) != 0 {
-			b.Fatalf("decoded %d events, %d rejects; want %d, 0", len(events), len(rejects), frames)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames), "ns/frame")
+	harness.Benchmark(b, stream.Bytes(), frames, "ns/frame")
 }
