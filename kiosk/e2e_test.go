@@ -138,7 +138,10 @@ type pngFile struct {
 	n    int
 }
 
-func (p *pngFile) Show(frame *image.RGBA, _ []image.Rectangle) error {
+func (p *pngFile) Show(frame *image.RGBA, damaged []image.Rectangle) error {
+	if len(damaged) == 0 {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f, err := os.Create(p.path + ".tmp")

@@ -94,6 +94,13 @@ type Kiosk struct {
 	boot     string
 	start    time.Time
 
+	// frameCopy is the copy of the frame that detached outputs and an
+	// HTTP preview read; it holds memory only once one does.
+	frameCopy *display.FrameCopy
+	// redraw asks the render loop for a pass: a sink that a reader held
+	// through a change can catch up (display.FrameCopy.Stale).
+	redraw chan struct{}
+
 	// link is set by paho's callbacks and read by the kiosk goroutine.
 	link     atomic.Bool
 	linkWake chan struct{}
@@ -142,6 +149,7 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 	now := time.Now()
 	k := &Kiosk{
 		cfg: cfg, opt: opt, log: log.With("kiosk", cfg.Kiosk), size: size, renderer: r,
+		frameCopy: display.NewFrameCopy(), redraw: make(chan struct{}, 1),
 		inbox: newInbox(), linkWake: make(chan struct{}, 1), statusKick: make(chan struct{}, 1),
 		badLog: map[string]time.Time{}, start: now,
 	}
@@ -191,6 +199,11 @@ func (k *Kiosk) loadCache() {
 // Size is the frame size.
 func (k *Kiosk) Size() image.Point { return k.size }
 
+// FrameCopy is the copy of the screen's frame that the detached outputs
+// read. An HTTP preview serving it (preview.NewShared) adds no frame of
+// its own: at 1080p each frame is 8.3 MB, most of a kiosk's memory.
+func (k *Kiosk) FrameCopy() *display.FrameCopy { return k.frameCopy }
+
 // Boot is the id stamped on the kiosk's status: kernel boot id and start count.
 func (k *Kiosk) Boot() string { return k.boot }
 
@@ -219,16 +232,26 @@ func (k *Kiosk) Run(ctx context.Context) error {
 	defer cancel()
 
 	sinks := &frameSinks{log: k.log, failing: map[string]bool{}}
+	var detachedOuts []*detached
+	var detachedRunning sync.WaitGroup
 	for _, o := range k.opt.Outputs {
-		s := o.Sink
-		if o.Detached {
-			d := newDetached(o, k.renderer.Frame().Rect, k.log)
-			wg.Add(1)
-			go func() { defer wg.Done(); d.run(ctx) }()
-			s = d
+		if !o.Detached {
+			sinks.add(o.Name, o.Sink)
+			continue
 		}
-		sinks.names = append(sinks.names, o.Name)
-		sinks.sinks = append(sinks.sinks, s)
+		d := &detached{out: o, frames: k.frameCopy, log: k.log}
+		detachedOuts = append(detachedOuts, d)
+		detachedRunning.Add(1)
+		go func() { defer detachedRunning.Done(); d.run(ctx) }()
+	}
+	sinks.add("frame copy", k.frameCopy)
+	// A sink that a reader held through a change (the kiosk's FrameCopy,
+	// an HTTP preview's own) asks for a pass to catch up.
+	for _, s := range sinks.sinks {
+		if st, ok := s.(interface{ Stale() <-chan struct{} }); ok {
+			wg.Add(1)
+			go func() { defer wg.Done(); forwardKicks(ctx, st.Stale(), k.redraw) }()
+		}
 	}
 
 	cache := newCacheWriter(k.cfg.Cache, k.log, &k.cacheWrites, &k.cacheErrors)
@@ -245,6 +268,17 @@ func (k *Kiosk) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); k.publishStatus(ctx, client) }()
 
 	err := k.loop(ctx, sinks, cache)
+
+	// The detached outputs get the last board (the PNG on disk then shows
+	// it): once they have stopped, the copy catches up and each output
+	// that has not had it yet gets it.
+	detachedRunning.Wait()
+	k.frameCopy.Show(k.renderer.Frame(), nil)
+	for _, d := range detachedOuts {
+		fctx, fcancel := context.WithTimeout(context.Background(), time.Second)
+		d.show(fctx)
+		fcancel()
+	}
 
 	// Clean stop: the last inputs to disk, "offline" to the broker (the
 	// LWT is only sent for unclean disconnects), then leave.
@@ -294,6 +328,7 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 			if linkUp {
 				cacheDelay = 0
 			}
+		case <-k.redraw:
 		case <-timer.C:
 		}
 		now := time.Now()
@@ -353,11 +388,13 @@ func (k *Kiosk) draw(now time.Time, sinks *frameSinks) {
 	k.mu.Lock()
 	k.lastBoard = b
 	k.mu.Unlock()
+	// Outputs are shown every pass, with no damage when nothing changed:
+	// a FrameCopy that a reader held through a change catches up then.
+	sinks.show(k.renderer.Frame(), damaged)
 	if len(damaged) == 0 {
 		return
 	}
 	k.frames.Add(1)
-	sinks.show(k.renderer.Frame(), damaged)
 	if k.opt.OnFrame != nil {
 		k.opt.OnFrame(b, k.renderer.Frame())
 	}
@@ -455,6 +492,18 @@ func (k *Kiosk) subscribe(c paho.Client) bool {
 func (k *Kiosk) setLink(up bool) {
 	k.link.Store(up)
 	kick(k.linkWake)
+}
+
+// forwardKicks kicks to whenever from receives, until ctx is done.
+func forwardKicks(ctx context.Context, from <-chan struct{}, to chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-from:
+			kick(to)
+		}
+	}
 }
 
 func kick(c chan struct{}) {

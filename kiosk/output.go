@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"sync"
 	"time"
 
 	"pitwall/display"
@@ -17,9 +16,10 @@ type Output struct {
 	Sink display.Sink
 	// Detached outputs (a PNG file: encoding a 1080p frame takes tens of
 	// milliseconds, far more on a Pi) are fed from their own goroutine,
-	// so they never delay the screen: the render loop only copies the
-	// damaged rectangles into the output's back buffer. Frames drawn while
-	// the output is busy are merged: it gets the latest one.
+	// so they never delay the screen. They read the kiosk's FrameCopy,
+	// shared with each other and the HTTP preview: the render loop only
+	// copies the damaged rectangles into it. Frames drawn while the
+	// output is busy are merged: it gets the latest one, whole.
 	Detached bool
 	// MinInterval spaces a detached output's frames (0: as fast as it
 	// goes). A PNG rewritten ten times a second while a race clock runs
@@ -27,97 +27,54 @@ type Output struct {
 	MinInterval time.Duration
 }
 
-// detached feeds one Output from its own goroutine.
+// detached feeds one Output from its own goroutine, from the kiosk's
+// FrameCopy: the render loop never waits for it, and every detached
+// output shares the one copy.
 type detached struct {
-	out Output
-	log *slog.Logger
-
-	mu      sync.Mutex
-	shared  *image.RGBA // latest frame, updated under mu by the render loop
-	damage  image.Rectangle
-	pending bool
-	wake    chan struct{}
-
-	private *image.RGBA // the goroutine's copy, handed to the sink
+	out    Output
+	frames *display.FrameCopy
+	log    *slog.Logger
+	shown  uint64 // generation of the copy the sink got last
 }
 
-func newDetached(out Output, bounds image.Rectangle, log *slog.Logger) *detached {
-	return &detached{
-		out: out, log: log,
-		shared:  image.NewRGBA(bounds),
-		private: image.NewRGBA(bounds),
-		wake:    make(chan struct{}, 1),
-	}
-}
-
-// Show copies the damaged parts of frame and wakes the goroutine. It never
-// waits for the sink.
-func (d *detached) Show(frame *image.RGBA, damaged []image.Rectangle) error {
-	d.mu.Lock()
-	for _, r := range damaged {
-		r = r.Intersect(frame.Rect)
-		copyRect(d.shared, frame, r)
-		d.damage = d.damage.Union(r)
-	}
-	d.pending = true
-	d.mu.Unlock()
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-// run hands the latest frame to the sink until ctx is done, then flushes a
-// frame still pending (the PNG on disk then shows the last board).
+// run hands the copy to the sink whenever it changed, at most once per
+// MinInterval, until ctx is done. Frames drawn while the sink is busy are
+// merged: it gets the latest one.
 func (d *detached) run(ctx context.Context) {
 	var last time.Time
 	for {
-		select {
-		case <-ctx.Done():
-			d.flush()
-			return
-		case <-d.wake:
+		gen, changed := d.frames.Watch()
+		if gen == d.shown {
+			select {
+			case <-ctx.Done():
+				return
+			case <-changed:
+			}
+			continue
 		}
 		if wait := d.out.MinInterval - time.Since(last); wait > 0 {
 			select {
 			case <-ctx.Done():
-				d.flush()
 				return
 			case <-time.After(wait):
 			}
 		}
-		d.flush()
+		d.show(ctx)
 		last = time.Now()
 	}
 }
 
-func (d *detached) flush() {
-	d.mu.Lock()
-	if !d.pending {
-		d.mu.Unlock()
-		return
-	}
-	r := d.damage
-	copyRect(d.private, d.shared, r)
-	d.damage, d.pending = image.Rectangle{}, false
-	d.mu.Unlock()
-	if err := d.out.Sink.Show(d.private, []image.Rectangle{r}); err != nil {
+// show hands the copy to the sink if it changed since the sink last got it.
+func (d *detached) show(ctx context.Context) {
+	err := d.frames.Read(ctx, func(frame *image.RGBA, gen uint64) error {
+		if gen == d.shown {
+			return nil
+		}
+		d.shown = gen
+		return d.out.Sink.Show(frame, []image.Rectangle{frame.Rect})
+	})
+	if err != nil && ctx.Err() == nil {
 		d.log.Error("output failed", "output", d.out.Name, "err", err)
-	}
-}
-
-// copyRect copies rectangle r of src into dst (same geometry).
-func copyRect(dst, src *image.RGBA, r image.Rectangle) {
-	r = r.Intersect(src.Rect).Intersect(dst.Rect)
-	if r.Empty() {
-		return
-	}
-	n := r.Dx() * 4
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		so := src.PixOffset(r.Min.X, y)
-		do := dst.PixOffset(r.Min.X, y)
-		copy(dst.Pix[do:do+n], src.Pix[so:so+n])
 	}
 }
 
@@ -131,6 +88,13 @@ type frameSinks struct {
 	failing map[string]bool
 }
 
+func (f *frameSinks) add(name string, s display.Sink) {
+	f.names = append(f.names, name)
+	f.sinks = append(f.sinks, s)
+}
+
+// show shows frame to every output. With no damage nothing changed: a
+// success then says nothing about an output's health.
 func (f *frameSinks) show(frame *image.RGBA, damaged []image.Rectangle) {
 	for i, s := range f.sinks {
 		err := s.Show(frame, damaged)
@@ -138,7 +102,7 @@ func (f *frameSinks) show(frame *image.RGBA, damaged []image.Rectangle) {
 		case err != nil && !f.failing[f.names[i]]:
 			f.failing[f.names[i]] = true
 			f.log.Error("output failed", "output", f.names[i], "err", err)
-		case err == nil && f.failing[f.names[i]]:
+		case err == nil && len(damaged) > 0 && f.failing[f.names[i]]:
 			delete(f.failing, f.names[i])
 			f.log.Info("output works again", "output", f.names[i])
 		}

@@ -20,6 +20,7 @@ type slowSink struct {
 	mu     sync.Mutex
 	delay  time.Duration
 	got    []color.RGBA // pixel (0,0) of each frame
+	probe  []color.RGBA // pixel (5,5) of each frame
 	damage []image.Rectangle
 	at     []time.Time
 	fail   error
@@ -30,6 +31,9 @@ func (s *slowSink) Show(frame *image.RGBA, damaged []image.Rectangle) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.got = append(s.got, frame.RGBAAt(0, 0))
+	if image.Pt(5, 5).In(frame.Rect) {
+		s.probe = append(s.probe, frame.RGBAAt(5, 5))
+	}
 	s.damage = append(s.damage, damaged...)
 	s.at = append(s.at, time.Now())
 	return s.fail
@@ -49,55 +53,82 @@ func fill(f *image.RGBA, r image.Rectangle, v uint8) {
 	}
 }
 
-// TestDetachedOutput: a slow output never holds up Show, gets the latest
-// frame (merged damage), is spaced by MinInterval, and receives a frame
-// still pending when it stops.
+// TestDetachedOutput: a slow output never holds up the render loop, gets
+// the latest frame whole (changes merged), and is spaced by MinInterval.
 func TestDetachedOutput(t *testing.T) {
 	bounds := image.Rect(0, 0, 8, 8)
 	sink := &slowSink{delay: 50 * time.Millisecond}
-	d := newDetached(Output{Name: "slow", Sink: sink, Detached: true, MinInterval: 100 * time.Millisecond}, bounds, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	frames := display.NewFrameCopy()
+	d := &detached{out: Output{Name: "slow", Sink: sink, Detached: true, MinInterval: 100 * time.Millisecond},
+		frames: frames, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.run(ctx); close(done) }()
 
+	// The render loop: it Shows the copy each change, and again when the
+	// copy asks to catch up.
 	frame := image.NewRGBA(bounds)
+	show := func(damaged ...image.Rectangle) {
+		frames.Show(frame, damaged)
+		select {
+		case <-frames.Stale():
+			frames.Show(frame, nil)
+		default:
+		}
+	}
 	start := time.Now()
 	for v := uint8(1); v <= 20; v++ {
 		r := image.Rect(0, 0, 1, 1)
 		if v == 5 {
-			r = image.Rect(4, 4, 6, 6) // a change elsewhere, merged into later damage
+			r = image.Rect(4, 4, 6, 6) // a change elsewhere, merged into later frames
 			fill(frame, r, 99)
 		} else {
 			fill(frame, r, v)
 		}
-		if err := d.Show(frame, []image.Rectangle{r}); err != nil {
-			t.Fatal(err)
-		}
+		show(r)
 		time.Sleep(5 * time.Millisecond)
 	}
 	if el := time.Since(start); el > 300*time.Millisecond {
-		t.Fatalf("20 Shows took %v: the slow output held up the caller", el)
+		t.Fatalf("20 Shows took %v: the slow output held up the render loop", el)
 	}
+	waitFor(t, 5*time.Second, "the latest frame at the output", func() bool {
+		show()
+		got := sink.frames()
+		return len(got) > 0 && got[len(got)-1].R == 20
+	})
 	cancel()
 	<-done
 	got := sink.frames()
-	if len(got) == 0 || len(got) > 4 {
-		t.Fatalf("%d frames reached the slow output, want 1..4 (merged)", len(got))
-	}
-	if last := got[len(got)-1]; last.R != 20 {
-		t.Fatalf("last frame's pixel %v, want the latest (20)", last)
-	}
-	// The private copy holds the change made between two deliveries.
-	if c := d.private.RGBAAt(5, 5); c.R != 99 {
-		t.Fatalf("pixel (5,5) = %v in the output's copy, want 99", c)
+	if len(got) > 5 {
+		t.Fatalf("%d frames reached the slow output, want at most 5 (merged)", len(got))
 	}
 	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if p := sink.probe[len(sink.probe)-1]; p.R != 99 {
+		t.Fatalf("pixel (5,5) = %v in the last frame, want 99", p)
+	}
 	for i := 1; i < len(sink.at); i++ {
 		if gap := sink.at[i].Sub(sink.at[i-1]); gap < 100*time.Millisecond {
 			t.Errorf("frames %d and %d only %v apart, want ≥ MinInterval", i-1, i, gap)
 		}
 	}
-	sink.mu.Unlock()
+	for _, r := range sink.damage {
+		if r != bounds {
+			t.Errorf("damage %v, want the whole frame %v", r, bounds)
+		}
+	}
+}
+
+// waitFor polls ok until it holds or timeout passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func TestFrameSinksLogOnceWhileFailing(t *testing.T) {

@@ -128,20 +128,22 @@ func startKiosk(ctx context.Context, brokerURL, dataDir, addr string, w, h int, 
 	if err := cfg.Validate(); err != nil {
 		return nil, "", fmt.Errorf("demo kiosk: %w", err)
 	}
-	pv := preview.New(0, log)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("-preview %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: pv, ReadHeaderTimeout: 5 * time.Second}
+	k, err := kiosk.New(cfg, kiosk.Options{Logger: log})
+	if err != nil {
+		ln.Close()
+		return nil, "", err
+	}
+	// The preview reads the kiosk's shared frame copy, as cmd/kiosk's does:
+	// no frame of its own.
+	srv := &http.Server{Handler: preview.NewShared(k.FrameCopy(), 0, log), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	go func() {
 		<-ctx.Done()
 		srv.Close()
 	}()
-	k, err := kiosk.New(cfg, kiosk.Options{Logger: log, Outputs: []kiosk.Output{{Name: "http " + addr, Sink: pv}}})
-	if err != nil {
-		return nil, "", err
-	}
 	return k, "http://" + ln.Addr().String() + "/", nil
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // encoder favours speed: a 1080p board compresses well anyway, and a file
@@ -69,6 +70,10 @@ type File struct {
 	path string
 	buf  bytes.Buffer
 	log  *slog.Logger
+	// enc keeps its buffers (zlib state, rows: about 1 MB at 1080p)
+	// from one frame to the next instead of leaving them to the garbage
+	// collector every second.
+	enc png.Encoder
 }
 
 // New returns a File writing to path; its directory must exist. log may be
@@ -86,19 +91,20 @@ func New(path string, log *slog.Logger) (*File, error) {
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("png output %s: %s is not a directory", path, dir)
 	}
-	return &File{path: path, log: log}, nil
+	return &File{path: path, log: log, enc: png.Encoder{CompressionLevel: encoder.CompressionLevel, BufferPool: &encoderBuffers{}}}, nil
 }
 
 // Path is the file written.
 func (f *File) Path() string { return f.path }
 
-// Show rewrites the file when anything changed.
+// Show rewrites the file when anything changed. It is not safe for
+// concurrent use.
 func (f *File) Show(frame *image.RGBA, damaged []image.Rectangle) error {
 	if len(damaged) == 0 {
 		return nil
 	}
 	f.buf.Reset()
-	if err := encoder.Encode(&f.buf, frame); err != nil {
+	if err := f.enc.Encode(&f.buf, frame); err != nil {
 		return fmt.Errorf("encode %s: %w", f.path, err)
 	}
 	if err := writeAtomic(f.path, f.buf.Bytes()); err != nil {
@@ -106,4 +112,24 @@ func (f *File) Show(frame *image.RGBA, damaged []image.Rectangle) error {
 	}
 	f.log.Debug("frame written", "path", f.path, "bytes", f.buf.Len())
 	return nil
+}
+
+// encoderBuffers keeps one png.EncoderBuffer for the next frame.
+type encoderBuffers struct {
+	mu  sync.Mutex
+	buf *png.EncoderBuffer
+}
+
+func (p *encoderBuffers) Get() *png.EncoderBuffer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.buf
+	p.buf = nil
+	return b // nil: the encoder allocates
+}
+
+func (p *encoderBuffers) Put(b *png.EncoderBuffer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = b
 }

@@ -7,15 +7,18 @@ package preview
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	"image/png"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"pitwall/display"
 )
 
 // DefaultInterval is the shortest time between two frame announcements:
@@ -23,28 +26,39 @@ import (
 // second would cost a Pi a core.
 const DefaultInterval = 250 * time.Millisecond
 
-// Server keeps a copy of the latest frame and serves it. It implements
-// display.Sink and http.Handler.
+// frameWait bounds how long a request for frame.png waits for the render
+// loop to bring the frame copy up to date (a pass at the latest).
+const frameWait = 5 * time.Second
+
+// Server serves the frames of a display.FrameCopy, encoding a PNG only
+// when a browser asks for a frame it has not encoded yet. It keeps no
+// frame of its own: the copy is shared with the kiosk's other outputs
+// (NewShared), or fed through Show (New). It implements http.Handler, and
+// display.Sink by showing its copy.
 type Server struct {
 	interval time.Duration
 	log      *slog.Logger
 	mux      *http.ServeMux
-
-	mu      sync.Mutex
-	frame   *image.RGBA   // latest frame, updated by Show
-	gen     uint64        // increases with each Show that changed something
-	changed chan struct{} // closed and replaced when gen increases
+	frames   *display.FrameCopy
 
 	encMu   sync.Mutex // one encoder at a time; never held by Show
-	snap    *image.RGBA
-	png     []byte
-	pngGen  uint64
+	png     []byte     // the last frame encoded, never modified once served
+	pngGen  uint64     // its generation in frames
 	encoder png.Encoder
 }
 
-// New returns a Server announcing frames at most once per interval (0:
+// New returns a Server with its own frame copy, fed by Show: pass it to a
+// kiosk as an output. It announces frames at most once per interval (0:
 // DefaultInterval). log may be nil (slog.Default()).
 func New(interval time.Duration, log *slog.Logger) *Server {
+	return NewShared(display.NewFrameCopy(), interval, log)
+}
+
+// NewShared returns a Server serving frames, a copy that a kiosk's render
+// loop feeds (kiosk.Kiosk.FrameCopy) and its other outputs may read: the
+// preview then costs no frame at all. Such a Server must not also be an
+// output of that kiosk, which would show the copy twice.
+func NewShared(frames *display.FrameCopy, interval time.Duration, log *slog.Logger) *Server {
 	if interval <= 0 {
 		interval = DefaultInterval
 	}
@@ -52,8 +66,11 @@ func New(interval time.Duration, log *slog.Logger) *Server {
 		log = slog.Default()
 	}
 	s := &Server{
-		interval: interval, log: log, changed: make(chan struct{}),
-		encoder: png.Encoder{CompressionLevel: png.BestSpeed},
+		interval: interval, log: log, frames: frames,
+		// The encoder's buffers (zlib state, rows: about 1 MB at 1080p)
+		// are kept between frames rather than left to the garbage
+		// collector four times a second.
+		encoder: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderBuffers{}},
 	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /{$}", s.servePage)
@@ -62,71 +79,62 @@ func New(interval time.Duration, log *slog.Logger) *Server {
 	return s
 }
 
-// Show copies the damaged parts of frame. It only copies memory, so the
-// render loop is never held up by a slow browser.
+// Show passes frame to the server's copy, which takes its damaged parts.
+// It only copies memory (nothing while a browser's PNG is being encoded),
+// so the render loop is never held up by a slow browser.
 func (s *Server) Show(frame *image.RGBA, damaged []image.Rectangle) error {
-	if len(damaged) == 0 {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.frame == nil || s.frame.Rect != frame.Rect {
-		s.frame = image.NewRGBA(frame.Rect)
-		damaged = []image.Rectangle{frame.Rect}
-	}
-	for _, r := range damaged {
-		r = r.Intersect(frame.Rect)
-		draw.Draw(s.frame, r, frame, r.Min, draw.Src)
-	}
-	s.gen++
-	close(s.changed)
-	s.changed = make(chan struct{})
-	return nil
+	return s.frames.Show(frame, damaged)
 }
+
+// Stale receives when the frame copy needs a Show to catch up
+// (display.FrameCopy.Stale).
+func (s *Server) Stale() <-chan struct{} { return s.frames.Stale() }
 
 // ServeHTTP routes the preview's three paths.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // current returns the PNG of the latest frame and its generation,
 // encoding it if it changed since the last request.
-func (s *Server) current() ([]byte, uint64, error) {
+func (s *Server) current(ctx context.Context) ([]byte, uint64, error) {
 	s.encMu.Lock()
 	defer s.encMu.Unlock()
-	s.mu.Lock()
-	gen := s.gen
-	if s.frame == nil {
-		s.mu.Unlock()
-		return nil, 0, nil
+	err := s.frames.Read(ctx, func(frame *image.RGBA, gen uint64) error {
+		if gen == s.pngGen && s.png != nil {
+			return nil
+		}
+		// A new buffer each time: the previous one may still be on its
+		// way to a browser.
+		buf := bytes.NewBuffer(make([]byte, 0, len(s.png)+len(s.png)/4))
+		if err := s.encoder.Encode(buf, frame); err != nil {
+			return fmt.Errorf("encode preview frame: %w", err)
+		}
+		s.png, s.pngGen = buf.Bytes(), gen
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	if gen == s.pngGen && s.png != nil {
-		s.mu.Unlock()
-		return s.png, gen, nil
-	}
-	if s.snap == nil || s.snap.Rect != s.frame.Rect {
-		s.snap = image.NewRGBA(s.frame.Rect)
-	}
-	copy(s.snap.Pix, s.frame.Pix)
-	s.mu.Unlock()
-
-	var buf bytes.Buffer
-	if err := s.encoder.Encode(&buf, s.snap); err != nil {
-		return nil, 0, fmt.Errorf("encode preview frame: %w", err)
-	}
-	s.png, s.pngGen = buf.Bytes(), gen
-	return s.png, gen, nil
+	return s.png, s.pngGen, nil
 }
 
 func (s *Server) serveFrame(w http.ResponseWriter, r *http.Request) {
-	data, gen, err := s.current()
-	if err != nil {
-		s.log.Error("preview frame", "err", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+	ctx, cancel := context.WithTimeout(r.Context(), frameWait)
+	defer cancel()
+	data, gen, err := s.current(ctx)
 	h := w.Header()
 	h.Set("Cache-Control", "no-cache")
-	if data == nil {
+	switch {
+	case errors.Is(err, display.ErrNoFrame):
 		http.Error(w, "no frame rendered yet", http.StatusServiceUnavailable)
+		return
+	case r.Context().Err() != nil:
+		return // the browser left
+	case errors.Is(err, context.DeadlineExceeded):
+		http.Error(w, "the frame is not up to date yet", http.StatusServiceUnavailable)
+		return
+	case err != nil:
+		s.log.Error("preview frame", "err", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	etag := `"` + strconv.FormatUint(gen, 10) + `"`
@@ -150,9 +158,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	var sent uint64
 	for {
-		s.mu.Lock()
-		gen, changed := s.gen, s.changed
-		s.mu.Unlock()
+		gen, changed := s.frames.Watch()
 		if gen != sent {
 			if _, err := fmt.Fprintf(w, "data: %d\n\n", gen); err != nil {
 				return
@@ -213,3 +219,23 @@ new EventSource("events").onmessage = reload;
 </script>
 </html>
 `
+
+// encoderBuffers keeps one png.EncoderBuffer for the next frame.
+type encoderBuffers struct {
+	mu  sync.Mutex
+	buf *png.EncoderBuffer
+}
+
+func (p *encoderBuffers) Get() *png.EncoderBuffer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.buf
+	p.buf = nil
+	return b // nil: the encoder allocates
+}
+
+func (p *encoderBuffers) Put(b *png.EncoderBuffer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = b
+}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"pitwall/display"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -20,6 +21,45 @@ var (
 	_ display.Sink = (*Server)(nil)
 	_ http.Handler = (*Server)(nil)
 )
+
+// renderLoop plays a kiosk's render loop for a Server: it shows frames,
+// and answers the frame copy's Stale with a pass that shows the latest
+// frame again.
+type renderLoop struct {
+	show  func(*image.RGBA, []image.Rectangle) error
+	mu    sync.Mutex
+	frame *image.RGBA
+}
+
+func startLoop(t *testing.T, show func(*image.RGBA, []image.Rectangle) error, stale <-chan struct{}) *renderLoop {
+	l := &renderLoop{show: show}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-stale:
+				l.mu.Lock()
+				if l.frame != nil {
+					l.show(l.frame, nil)
+				}
+				l.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	return l
+}
+
+// Show draws frame (the test's pixels) and shows its damaged parts.
+func (l *renderLoop) Show(frame *image.RGBA, damaged []image.Rectangle) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.frame = frame
+	l.show(frame, damaged)
+}
 
 func testFrame(c color.RGBA) *image.RGBA {
 	f := image.NewRGBA(image.Rect(0, 0, 32, 20))
@@ -58,10 +98,9 @@ func TestFrameBeforeFirstShow(t *testing.T) {
 
 func TestFrameETag(t *testing.T) {
 	s := New(0, nil)
+	loop := startLoop(t, s.Show, s.Stale())
 	f := testFrame(color.RGBA{10, 20, 30, 255})
-	if err := s.Show(f, []image.Rectangle{f.Rect}); err != nil {
-		t.Fatal(err)
-	}
+	loop.Show(f, []image.Rectangle{f.Rect})
 	rec := get(t, s, "/frame.png", nil)
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" {
 		t.Fatalf("frame.png: %d %q", rec.Code, rec.Header().Get("Content-Type"))
@@ -81,14 +120,14 @@ func TestFrameETag(t *testing.T) {
 	}
 
 	// Show without damage changes nothing.
-	s.Show(f, nil)
+	loop.Show(f, nil)
 	if rec := get(t, s, "/frame.png", map[string]string{"If-None-Match": etag}); rec.Code != http.StatusNotModified {
 		t.Errorf("after a Show without damage: %d, want 304", rec.Code)
 	}
 
 	// Only the damaged rectangle is taken from the new frame.
 	g := testFrame(color.RGBA{200, 0, 0, 255})
-	s.Show(g, []image.Rectangle{image.Rect(0, 0, 4, 4)})
+	loop.Show(g, []image.Rectangle{image.Rect(0, 0, 4, 4)})
 	rec = get(t, s, "/frame.png", map[string]string{"If-None-Match": etag})
 	if rec.Code != http.StatusOK || rec.Header().Get("ETag") == etag {
 		t.Fatalf("after a change: %d, ETag %q (old %q)", rec.Code, rec.Header().Get("ETag"), etag)
@@ -100,7 +139,7 @@ func TestFrameETag(t *testing.T) {
 
 	// A frame of another size replaces the copy entirely.
 	big := image.NewRGBA(image.Rect(0, 0, 50, 40))
-	s.Show(big, []image.Rectangle{image.Rect(0, 0, 1, 1)})
+	loop.Show(big, []image.Rectangle{image.Rect(0, 0, 1, 1)})
 	if b := decode(t, get(t, s, "/frame.png", nil)).Bounds(); b != big.Rect {
 		t.Errorf("after a resize the frame is %v, want %v", b, big.Rect)
 	}
@@ -126,12 +165,13 @@ func TestEvents(t *testing.T) {
 	// Frames shown within one interval after an event are announced once,
 	// as the latest: the interval is long enough for this test's Shows.
 	s := New(500*time.Millisecond, nil)
+	loop := startLoop(t, s.Show, s.Stale())
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	f := testFrame(color.RGBA{1, 2, 3, 255})
-	s.Show(f, []image.Rectangle{f.Rect})
+	loop.Show(f, []image.Rectangle{f.Rect})
 
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/events", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -159,16 +199,46 @@ func TestEvents(t *testing.T) {
 		t.Fatalf("first event %q, want the current frame 1", got)
 	}
 	for range 5 {
-		s.Show(f, []image.Rectangle{f.Rect})
+		loop.Show(f, []image.Rectangle{f.Rect})
 	}
 	if got := next(); got != "6" {
 		t.Fatalf("event %q, want only the latest frame 6", got)
 	}
-	s.Show(f, nil) // no damage: no event
-	s.Show(f, []image.Rectangle{f.Rect})
+	loop.Show(f, nil) // no damage: no event
+	loop.Show(f, []image.Rectangle{f.Rect})
 	if got := next(); got != "7" {
 		t.Fatalf("event %q, want 7", got)
 	}
 	cancel()
 	io.Copy(io.Discard, resp.Body)
+}
+
+// TestSharedCopy: a Server made by NewShared serves the copy a render loop
+// feeds, keeping no frame of its own, and gives up on a copy the render
+// loop does not bring up to date.
+func TestSharedCopy(t *testing.T) {
+	frames := display.NewFrameCopy()
+	s := NewShared(frames, 0, nil)
+	loop := startLoop(t, frames.Show, frames.Stale())
+	f := testFrame(color.RGBA{0, 90, 0, 255})
+	loop.Show(f, []image.Rectangle{f.Rect})
+	rec := get(t, s, "/frame.png", nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("frame.png: %d", rec.Code)
+	}
+	if got := decode(t, rec).At(31, 19); got != (color.RGBA{0, 90, 0, 255}) {
+		t.Errorf("pixel %v, want the shown frame's", got)
+	}
+
+	// Nobody answers Stale: the request ends when the browser gives up.
+	lonely := display.NewFrameCopy()
+	lonely.Show(f, []image.Rectangle{f.Rect})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, "GET", "/frame.png", nil)
+	rec = httptest.NewRecorder()
+	NewShared(lonely, 0, nil).ServeHTTP(rec, req)
+	if rec.Body.Len() != 0 && rec.Code == http.StatusOK {
+		t.Errorf("served a frame the render loop never copied: %d", rec.Code)
+	}
 }
