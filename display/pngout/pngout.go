@@ -11,7 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
+
+	"pitwall/display"
 )
 
 // encoder favours speed: a 1080p board compresses well anyway, and a file
@@ -91,7 +92,7 @@ func New(path string, log *slog.Logger) (*File, error) {
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("png output %s: %s is not a directory", path, dir)
 	}
-	return &File{path: path, log: log, enc: png.Encoder{CompressionLevel: encoder.CompressionLevel, BufferPool: &encoderBuffers{}}}, nil
+	return &File{path: path, log: log, enc: png.Encoder{CompressionLevel: encoder.CompressionLevel, BufferPool: &display.PNGBuffer{}}}, nil
 }
 
 // Path is the file written.
@@ -112,24 +113,4 @@ func (f *File) Show(frame *image.RGBA, damaged []image.Rectangle) error {
 	}
 	f.log.Debug("frame written", "path", f.path, "bytes", f.buf.Len())
 	return nil
-}
-
-// encoderBuffers keeps one png.EncoderBuffer for the next frame.
-type encoderBuffers struct {
-	mu  sync.Mutex
-	buf *png.EncoderBuffer
-}
-
-func (p *encoderBuffers) Get() *png.EncoderBuffer {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b := p.buf
-	p.buf = nil
-	return b // nil: the encoder allocates
-}
-
-func (p *encoderBuffers) Put(b *png.EncoderBuffer) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.buf = b
 }

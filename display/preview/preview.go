@@ -70,7 +70,7 @@ func NewShared(frames *display.FrameCopy, interval time.Duration, log *slog.Logg
 		// The encoder's buffers (zlib state, rows: about 1 MB at 1080p)
 		// are kept between frames rather than left to the garbage
 		// collector four times a second.
-		encoder: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderBuffers{}},
+		encoder: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &display.PNGBuffer{}},
 	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /{$}", s.servePage)
@@ -219,23 +219,3 @@ new EventSource("events").onmessage = reload;
 </script>
 </html>
 `
-
-// encoderBuffers keeps one png.EncoderBuffer for the next frame.
-type encoderBuffers struct {
-	mu  sync.Mutex
-	buf *png.EncoderBuffer
-}
-
-func (p *encoderBuffers) Get() *png.EncoderBuffer {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b := p.buf
-	p.buf = nil
-	return b // nil: the encoder allocates
-}
-
-func (p *encoderBuffers) Put(b *png.EncoderBuffer) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.buf = b
-}
