@@ -116,8 +116,12 @@ func TestBootWithBrokerDownShowsCachedBoard(t *testing.T) {
 			}
 			stop1 := runKiosk(t, k1)
 			want := []string{"1 Ada 9.000 1", "1 Cy 9.000 2 tie", "3 Bo 9.250 1"}
-			waitFor(t, 10*time.Second, "the first run's board", func() bool {
-				return slices.Equal(rowsOf(k1.Board().Rows), want)
+			// Both the rows and track 2's status must be in before the
+			// stop: retained messages of different topics arrive in no
+			// set order, and the cache holds what the kiosk had.
+			waitFor(t, 10*time.Second, "the first run's board and track 2 offline", func() bool {
+				b := k1.Board()
+				return slices.Equal(rowsOf(b.Rows), want) && slices.Contains(b.Notices, "track 2 offline")
 			})
 			stop1()
 			b.Stop()
