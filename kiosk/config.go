@@ -9,6 +9,7 @@ import (
 
 	"pitwall/internal/jsonconf"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 )
 
 // BoardCombined is the board that merges every track into one ranking.
@@ -95,7 +96,7 @@ func (c Config) Validate() error {
 	}
 	// The client id is checked here only for its shape; the real one is
 	// made at start when client_id is empty.
-	probe := mqtt.ClientConfig{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username}
+	probe := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username}
 	if probe.ClientID == "" {
 		probe.ClientID = "kiosk"
 	}

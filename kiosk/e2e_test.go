@@ -20,6 +20,7 @@ import (
 	"pitwall/internal/mosquittotest"
 	"pitwall/kiosk"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/race"
 	"pitwall/trackside/unit"
@@ -259,7 +260,7 @@ func expectedRows(tracks ...mqtt.Standings) []string {
 func retained(t testing.TB, url, topic string) []byte {
 	t.Helper()
 	got := make(chan []byte, 1)
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(mqtt.UniqueClientID("kiosk-test-reader")))
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(client.UniqueID("kiosk-test-reader")))
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect: %v", tok.Error())
 	}

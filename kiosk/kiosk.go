@@ -31,6 +31,7 @@ import (
 	"pitwall/display"
 	"pitwall/internal/monoclock"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 )
 
 // Version of the kiosk build, set by the linker (-X).
@@ -444,7 +445,7 @@ func (k *Kiosk) connect() paho.Client {
 // without (a snapshot, which publishes nothing). subscribed runs after
 // each successful subscription.
 func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
-	cc := mqtt.ClientConfig{
+	cc := client.Config{
 		Broker:   k.cfg.Broker.URL,
 		ClientID: k.cfg.Broker.ClientID,
 		Username: k.cfg.Broker.Username,
@@ -460,14 +461,14 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 	}
 	if cc.ClientID == "" || will == nil {
 		// A snapshot must not take over the running kiosk's client id.
-		cc.ClientID = mqtt.UniqueClientID("pitwall-kiosk-" + k.cfg.Kiosk)
+		cc.ClientID = client.UniqueID("pitwall-kiosk-" + k.cfg.Kiosk)
 	}
 	if pw, err := k.cfg.Broker.Password(); err != nil {
 		k.log.Error("connecting without password", "err", err)
 	} else {
 		cc.Password = pw
 	}
-	client := mqtt.NewClient(cc)
+	client := client.New(cc)
 	client.Connect() // ConnectRetry: keeps trying in the background
 	return client
 }

@@ -17,6 +17,7 @@ import (
 	"pitwall/internal/mosquittotest"
 	"pitwall/kiosk"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 )
 
 // publisher publishes retained payloads like a trackside would.
@@ -27,7 +28,7 @@ type publisher struct {
 
 func newPublisher(t testing.TB, url string) *publisher {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(mqtt.UniqueClientID("kiosk-test-pub")))
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(client.UniqueID("kiosk-test-pub")))
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect: %v", tok.Error())
 	}

@@ -28,6 +28,7 @@ import (
 	"pitwall/display/fb"
 	"pitwall/internal/mosquittotest"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 )
 
 // EnvRSSFor sets how long BenchmarkKioskRSS lets the kiosk run (default 20s).
@@ -182,7 +183,7 @@ func measureRSS(b *testing.B, runFor time.Duration, setup rssSetup) {
 		cmd = exec.Command(bin, "-config", cfg)
 	}
 
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker(mb.URL()).SetClientID(mqtt.UniqueClientID("rss-feed")))
+	pub := paho.NewClient(paho.NewClientOptions().AddBroker(mb.URL()).SetClientID(client.UniqueID("rss-feed")))
 	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		b.Fatal(tok.Error())
 	}

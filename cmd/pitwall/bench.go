@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/publish"
 	"pitwall/trackside/race"
@@ -56,7 +56,7 @@ func benchRSS(args []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- tr.Run(ctx) }()
 	if *brokerURL != "" {
-		client := mqtt.NewClient(mqtt.ClientConfig{Broker: *brokerURL, ClientID: mqtt.UniqueClientID("pitwall-bench"), Logger: log})
+		client := client.New(client.Config{Broker: *brokerURL, ClientID: client.UniqueID("pitwall-bench"), Logger: log})
 		client.Connect().Wait()
 		pub := publish.New(client, st, publish.Config{Logger: log})
 		go pub.Run(ctx)

@@ -12,6 +12,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 )
 
 // watchBoard subscribes like a kiosk would (retained standings and race
@@ -37,8 +38,8 @@ func watchBoard(ctx context.Context, url, trackID string, plain bool, previewURL
 			}
 		}
 	}
-	client := mqtt.NewClient(mqtt.ClientConfig{
-		Broker: url, ClientID: mqtt.UniqueClientID("pitwall-demo-board"), Logger: log,
+	client := client.New(client.Config{
+		Broker: url, ClientID: client.UniqueID("pitwall-demo-board"), Logger: log,
 		OnConnect: func(c paho.Client) {
 			c.SubscribeMultiple(map[string]byte{mqtt.TrackStandings(trackID): 1, mqtt.TrackRace(trackID): 1}, onMsg)
 		},

@@ -13,13 +13,14 @@ import (
 
 	"pitwall/internal/mosquittotest"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 )
 
 func connect(t *testing.T, url string) paho.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := mqtt.Connect(ctx, mqtt.ClientConfig{Broker: url, ClientID: mqtt.UniqueClientID("mosquittotest"), CleanSession: true})
+	c, err := client.Connect(ctx, client.Config{Broker: url, ClientID: client.UniqueID("mosquittotest"), CleanSession: true})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
+	"pitwall/mqtt/client"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -21,7 +22,7 @@ func connect(t *testing.T, url string) paho.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := mqtt.Connect(ctx, mqtt.ClientConfig{Broker: url, ClientID: mqtt.UniqueClientID("broker-test"), CleanSession: true, Logger: quiet})
+	c, err := client.Connect(ctx, client.Config{Broker: url, ClientID: client.UniqueID("broker-test"), CleanSession: true, Logger: quiet})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"pitwall/internal/mosquittotest"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 	"pitwall/trackside/publish"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkQoS1Hop(b *testing.B) {
 	topic := mqtt.TrackLaps("bench")
 	arrived := make(chan time.Time, 1)
 	var want uint64
-	sub := connect(b, mqtt.ClientConfig{Broker: m.URL()})
+	sub := connect(b, client.Config{Broker: m.URL()})
 	tok := sub.Subscribe(topic, 1, func(_ paho.Client, msg paho.Message) {
 		at := time.Now()
 		if binary.BigEndian.Uint64(msg.Payload()) != want {
@@ -37,7 +38,7 @@ func BenchmarkQoS1Hop(b *testing.B) {
 	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		b.Fatalf("subscribe: %v", tok.Error())
 	}
-	pub := connect(b, mqtt.ClientConfig{Broker: m.URL()})
+	pub := connect(b, client.Config{Broker: m.URL()})
 	payload := make([]byte, 200) // about a lap event's size
 
 	var hops []time.Duration
@@ -66,7 +67,7 @@ func BenchmarkQoS1Hop(b *testing.B) {
 // reports messages per second, for several windows.
 func BenchmarkPublisherThroughput(b *testing.B) {
 	m := mosquittotest.Start(b)
-	client := connect(b, mqtt.ClientConfig{Broker: m.URL()})
+	client := connect(b, client.Config{Broker: m.URL()})
 	for _, window := range []int{1, 16, 64, 256} {
 		b.Run(fmt.Sprintf("window=%d", window), func(b *testing.B) {
 			box := newMemOutbox()

@@ -15,8 +15,8 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"pitwall/internal/mosquittotest"
-	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
+	"pitwall/mqtt/client"
 	"pitwall/trackside/publish"
 )
 
@@ -41,10 +41,10 @@ func startEmbedded(t testing.TB) *broker.Broker {
 	return b
 }
 
-func connect(t testing.TB, cfg mqtt.ClientConfig) paho.Client {
+func connect(t testing.TB, cfg client.Config) paho.Client {
 	t.Helper()
 	if cfg.ClientID == "" {
-		cfg.ClientID = mqtt.UniqueClientID("publish-test")
+		cfg.ClientID = client.UniqueID("publish-test")
 		cfg.CleanSession = true
 	}
 	if cfg.Logger == nil {
@@ -55,7 +55,7 @@ func connect(t testing.TB, cfg mqtt.ClientConfig) paho.Client {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := mqtt.Connect(ctx, cfg)
+	c, err := client.Connect(ctx, cfg)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -109,7 +109,7 @@ func subscribe(t testing.TB, url, filter, clientID string) *subscriber {
 	t.Helper()
 	s := &subscriber{count: map[uint64]int{}, last: map[string]paho.Message{}}
 	subscribed := make(chan struct{}, 1)
-	connect(t, mqtt.ClientConfig{
+	connect(t, client.Config{
 		Broker:   url,
 		ClientID: clientID,
 		OnConnect: func(c paho.Client) {
@@ -160,7 +160,7 @@ func (s *subscriber) lastOn(topic string) paho.Message {
 	return s.last[topic]
 }
 
-// countingClient wraps a client from mqtt.Connect to count the calls the
+// countingClient wraps a client from client.Connect to count the calls the
 // publisher makes and keep the tokens it gets.
 type countingClient struct {
 	paho.Client
@@ -169,7 +169,7 @@ type countingClient struct {
 	tokens    []paho.Token
 }
 
-func (c *countingClient) Reconnects() uint64 { return c.Client.(mqtt.ReconnectCounter).Reconnects() }
+func (c *countingClient) Reconnects() uint64 { return c.Client.(client.ReconnectCounter).Reconnects() }
 
 func (c *countingClient) IsConnectionOpen() bool {
 	c.openCalls.Add(1)

@@ -19,6 +19,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 )
 
 // Outbox is the store's queue of messages waiting for the broker.
@@ -107,20 +108,20 @@ type Publisher struct {
 	cfg        Config
 	cfgErr     error
 	log        *slog.Logger
-	reconnects mqtt.ReconnectCounter
+	reconnects client.ReconnectCounter
 	running    atomic.Bool
 
 	mu    sync.Mutex
 	stats Stats
 }
 
-// New returns a Publisher that publishes box's messages through client.
-// client should come from mqtt.NewClient or mqtt.Connect: Run needs the
-// client's reconnect count (mqtt.ReconnectCounter) to tell a real PUBACK
+// New returns a Publisher that publishes box's messages through c.
+// c should come from client.New or client.Connect: Run needs the
+// client's reconnect count (client.ReconnectCounter) to tell a real PUBACK
 // from paho completing a token at a reconnect. Problems with the arguments
 // are reported by Run.
-func New(client paho.Client, box Outbox, cfg Config) *Publisher {
-	p := &Publisher{client: client, box: box, cfg: cfg, cfgErr: cfg.Validate(), log: cfg.Logger}
+func New(c paho.Client, box Outbox, cfg Config) *Publisher {
+	p := &Publisher{client: c, box: box, cfg: cfg, cfgErr: cfg.Validate(), log: cfg.Logger}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -131,7 +132,7 @@ func New(client paho.Client, box Outbox, cfg Config) *Publisher {
 	if p.cfg.AckTimeout == 0 {
 		p.cfg.AckTimeout = DefaultAckTimeout
 	}
-	p.reconnects, _ = client.(mqtt.ReconnectCounter)
+	p.reconnects, _ = c.(client.ReconnectCounter)
 	return p
 }
 
@@ -147,7 +148,7 @@ func (p *Publisher) Stats() Stats {
 var errAckTimeout = errors.New("no PUBACK within the ack timeout")
 
 // errReconnected marks a token that completed across a reconnect: paho
-// completes those without a PUBACK (see mqtt.ReconnectCounter).
+// completes those without a PUBACK (see client.ReconnectCounter).
 var errReconnected = errors.New("connection lost before the PUBACK")
 
 // flight is one publish of one message awaiting its PUBACK.
@@ -181,7 +182,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	case p.box == nil:
 		return errors.New("publish: no outbox")
 	case p.reconnects == nil:
-		return fmt.Errorf("publish: client %T does not count reconnects (build it with mqtt.NewClient): without that a token paho completes at a reconnect would look like a PUBACK", p.client)
+		return fmt.Errorf("publish: client %T does not count reconnects (build it with client.New): without that a token paho completes at a reconnect would look like a PUBACK", p.client)
 	case p.cfgErr != nil:
 		return p.cfgErr
 	}

@@ -10,6 +10,7 @@ import (
 
 	"pitwall/internal/mosquittotest"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 	"pitwall/trackside/publish"
 )
 
@@ -45,7 +46,7 @@ type bareClient struct{ paho.Client }
 
 func TestRunRejectsUnusableArguments(t *testing.T) {
 	url := startEmbedded(t).URL()
-	client := connect(t, mqtt.ClientConfig{Broker: url})
+	client := connect(t, client.Config{Broker: url})
 	box := newMemOutbox()
 	tests := []struct {
 		name    string
@@ -87,7 +88,7 @@ func TestDeliversAndAcks(t *testing.T) {
 			sub := subscribe(t, url, mqtt.AllTrackLaps, "")
 			box := newMemOutbox()
 			ids := box.addN(mqtt.TrackLaps("t1"), 150) // before Run: drained from a backlog
-			p := publish.New(connect(t, mqtt.ClientConfig{Broker: url}), box, publish.Config{Window: 16, Logger: quiet})
+			p := publish.New(connect(t, client.Config{Broker: url}), box, publish.Config{Window: 16, Logger: quiet})
 			runPublisher(t, p)
 			ids = append(ids, box.addN(mqtt.TrackLaps("t2"), 150)...) // while running: woken by Notify
 
@@ -115,7 +116,7 @@ func TestAcksAreBatched(t *testing.T) {
 	box := newMemOutbox()
 	box.ackGate = make(chan struct{})
 	box.addN(mqtt.TrackLaps("t1"), 32)
-	client := &countingClient{Client: connect(t, mqtt.ClientConfig{Broker: url})}
+	client := &countingClient{Client: connect(t, client.Config{Broker: url})}
 	runPublisher(t, publish.New(client, box, publish.Config{Window: 64, Logger: quiet}))
 
 	eventually(t, 5*time.Second, "first Ack call", func() bool { return box.ackCalls.Load() == 1 })
@@ -137,7 +138,7 @@ func TestAckOnlyAfterPubackWithheld(t *testing.T) {
 	raw := startRawBroker(t)
 	box := newMemOutbox()
 	ids := box.addN(mqtt.TrackLaps("t1"), 10)
-	client := connect(t, mqtt.ClientConfig{Broker: raw.URL(), RetryInterval: 200 * time.Millisecond})
+	client := connect(t, client.Config{Broker: raw.URL(), RetryInterval: 200 * time.Millisecond})
 	p := publish.New(client, box, publish.Config{Window: 4, AckTimeout: time.Minute, Logger: quiet})
 	runPublisher(t, p)
 
@@ -177,7 +178,7 @@ func TestAckTimeoutRepublishes(t *testing.T) {
 	raw := startRawBroker(t)
 	box := newMemOutbox()
 	id := box.add(mqtt.TrackLaps("t1"), false, 0)
-	client := connect(t, mqtt.ClientConfig{Broker: raw.URL()})
+	client := connect(t, client.Config{Broker: raw.URL()})
 	p := publish.New(client, box, publish.Config{AckTimeout: 200 * time.Millisecond, Logger: quiet})
 	runPublisher(t, p)
 
@@ -201,9 +202,9 @@ func TestMosquittoOutage(t *testing.T) {
 	m := mosquittotest.Start(t)
 	// A persistent session: Mosquitto keeps the subscription and queues
 	// for the subscriber across its own restart.
-	sub := subscribe(t, m.URL(), mqtt.AllTrackLaps, mqtt.UniqueClientID("outage-viewer"))
+	sub := subscribe(t, m.URL(), mqtt.AllTrackLaps, client.UniqueID("outage-viewer"))
 	box := newMemOutbox()
-	p := publish.New(connect(t, mqtt.ClientConfig{Broker: m.URL()}), box, publish.Config{Logger: quiet})
+	p := publish.New(connect(t, client.Config{Broker: m.URL()}), box, publish.Config{Logger: quiet})
 	runPublisher(t, p)
 
 	before := box.addN(mqtt.TrackLaps("t1"), 10)
@@ -239,7 +240,7 @@ func TestRetainedForLateSubscribers(t *testing.T) {
 				box.add(status, true, n)
 				box.add(laps, false, n)
 			}
-			runPublisher(t, publish.New(connect(t, mqtt.ClientConfig{Broker: url}), box, publish.Config{Logger: quiet}))
+			runPublisher(t, publish.New(connect(t, client.Config{Broker: url}), box, publish.Config{Logger: quiet}))
 			eventually(t, 5*time.Second, "outbox drained", func() bool { return box.Len() == 0 })
 
 			late := subscribe(t, url, mqtt.Root+"/track/t1/#", "")
@@ -263,8 +264,8 @@ func TestInvalidMessageDropped(t *testing.T) {
 	good1 := box.add(mqtt.TrackLaps("t1"), false, 0)
 	bad := box.addRaw(mqtt.Message{Topic: mqtt.AllTrackLaps, Payload: []byte(`{"v":1}`)})
 	good2 := box.add(mqtt.TrackLaps("t1"), false, 0)
-	client := connect(t, mqtt.ClientConfig{Broker: url})
-	p := publish.New(client, box, publish.Config{Logger: quiet})
+	c := connect(t, client.Config{Broker: url})
+	p := publish.New(c, box, publish.Config{Logger: quiet})
 	runPublisher(t, p)
 
 	eventually(t, 5*time.Second, "outbox drained", func() bool { return box.Len() == 0 })
@@ -273,7 +274,7 @@ func TestInvalidMessageDropped(t *testing.T) {
 	if st.Dropped != 1 || st.Acked != 2 || st.LastError == nil || !strings.Contains(st.LastError.Error(), "invalid") {
 		t.Fatalf("Stats = %+v; want 1 dropped (message %d), 2 acked", st, bad)
 	}
-	if n := client.(mqtt.ReconnectCounter).Reconnects(); n != 0 {
+	if n := c.(client.ReconnectCounter).Reconnects(); n != 0 {
 		t.Fatalf("%d reconnects: the invalid message reached the broker", n)
 	}
 }
@@ -284,7 +285,7 @@ func TestAckFailureRetried(t *testing.T) {
 	box := newMemOutbox()
 	box.failAcks = 2
 	box.addN(mqtt.TrackLaps("t1"), 5)
-	p := publish.New(connect(t, mqtt.ClientConfig{Broker: url}), box, publish.Config{Logger: quiet})
+	p := publish.New(connect(t, client.Config{Broker: url}), box, publish.Config{Logger: quiet})
 	runPublisher(t, p)
 
 	eventually(t, 5*time.Second, "outbox drained", func() bool { return box.Len() == 0 })
@@ -299,7 +300,7 @@ func TestAckFailureRetried(t *testing.T) {
 func TestIdleDoesNotSpin(t *testing.T) {
 	b := startEmbedded(t)
 	box := newMemOutbox()
-	client := &countingClient{Client: connect(t, mqtt.ClientConfig{Broker: b.URL(), RetryInterval: 5 * time.Second})}
+	client := &countingClient{Client: connect(t, client.Config{Broker: b.URL(), RetryInterval: 5 * time.Second})}
 	p := publish.New(client, box, publish.Config{Logger: quiet})
 	runPublisher(t, p)
 	eventually(t, time.Second, "first read", func() bool { return box.pendingCalls.Load() > 0 })

@@ -9,6 +9,7 @@ import (
 
 	"pitwall/internal/jsonconf"
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 	"pitwall/trackside/race"
 )
 
@@ -149,7 +150,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("data_dir: %q must be an absolute path", c.DataDir)
 	}
 	if c.Broker.URL != "" {
-		bc := mqtt.ClientConfig{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username}
+		bc := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username}
 		if bc.ClientID == "" {
 			bc.ClientID = "pitwall-trackside-" + c.Track
 		}

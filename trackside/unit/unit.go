@@ -18,6 +18,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"pitwall/mqtt"
+	"pitwall/mqtt/client"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/light"
 	"pitwall/trackside/publish"
@@ -149,9 +150,9 @@ func (u *Unit) runMQTT(ctx context.Context) {
 	will, _ := mqtt.Encode(&mqtt.Status{Header: mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Epoch: u.store.Epoch()}, Online: false, Version: Version})
 	clientID := u.cfg.Broker.ClientID
 	if clientID == "" {
-		clientID = mqtt.UniqueClientID("pitwall-trackside-" + u.cfg.Track)
+		clientID = client.UniqueID("pitwall-trackside-" + u.cfg.Track)
 	}
-	cc := mqtt.ClientConfig{
+	cc := client.Config{
 		Broker: u.cfg.Broker.URL, ClientID: clientID, Username: u.cfg.Broker.Username,
 		Will:   &mqtt.Message{Topic: mqtt.TrackStatus(u.cfg.Track), Payload: will, Retained: true},
 		Logger: u.log,
@@ -166,7 +167,7 @@ func (u *Unit) runMQTT(ctx context.Context) {
 	} else {
 		cc.Password = pw
 	}
-	client := mqtt.NewClient(cc)
+	client := client.New(cc)
 	client.Connect() // ConnectRetry: keeps trying in the background
 	pub := publish.New(client, u.store, publish.Config{Logger: u.log})
 	u.mu.Lock()

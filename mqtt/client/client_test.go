@@ -1,4 +1,4 @@
-package mqtt_test
+package client_test
 
 import (
 	"context"
@@ -17,40 +17,41 @@ import (
 
 	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
+	"pitwall/mqtt/client"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestClientConfigValidate(t *testing.T) {
-	ok := mqtt.ClientConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "kiosk-1"}
+	ok := client.Config{Broker: "tcp://127.0.0.1:1883", ClientID: "kiosk-1"}
 	tests := []struct {
 		name    string
-		edit    func(*mqtt.ClientConfig)
+		edit    func(*client.Config)
 		wantErr string
 	}{
-		{"minimal", func(*mqtt.ClientConfig) {}, ""},
-		{"full", func(c *mqtt.ClientConfig) {
+		{"minimal", func(*client.Config) {}, ""},
+		{"full", func(c *client.Config) {
 			c.Username, c.Password = "trackside-t1", "secret"
 			c.Will = &mqtt.Message{Topic: mqtt.TrackStatus("t1"), Payload: []byte(`{"v":1,"online":false}`), Retained: true}
 			c.KeepAlive = 10 * time.Second
 			c.RetryInterval = 2 * time.Second
 		}, ""},
-		{"host name", func(c *mqtt.ClientConfig) { c.Broker = "mqtt://broker.local:1883" }, ""},
-		{"no broker", func(c *mqtt.ClientConfig) { c.Broker = "" }, "no broker"},
-		{"no scheme", func(c *mqtt.ClientConfig) { c.Broker = "127.0.0.1:1883" }, "scheme"},
-		{"http scheme", func(c *mqtt.ClientConfig) { c.Broker = "http://127.0.0.1:1883" }, "scheme"},
-		{"no port", func(c *mqtt.ClientConfig) { c.Broker = "tcp://127.0.0.1" }, "port"},
-		{"port zero", func(c *mqtt.ClientConfig) { c.Broker = "tcp://127.0.0.1:0" }, "port"},
-		{"no host", func(c *mqtt.ClientConfig) { c.Broker = "tcp://:1883" }, "no host"},
-		{"no client id", func(c *mqtt.ClientConfig) { c.ClientID = "" }, "client id"},
-		{"long client id", func(c *mqtt.ClientConfig) { c.ClientID = strings.Repeat("k", 129) }, "client id"},
-		{"password alone", func(c *mqtt.ClientConfig) { c.Password = "secret" }, "username"},
-		{"negative keep-alive", func(c *mqtt.ClientConfig) { c.KeepAlive = -time.Second }, "keep-alive"},
-		{"sub-second keep-alive", func(c *mqtt.ClientConfig) { c.KeepAlive = 500 * time.Millisecond }, "keep-alive"},
-		{"huge keep-alive", func(c *mqtt.ClientConfig) { c.KeepAlive = 20 * time.Hour }, "keep-alive"},
-		{"tiny retry", func(c *mqtt.ClientConfig) { c.RetryInterval = time.Millisecond }, "retry"},
-		{"will wildcard", func(c *mqtt.ClientConfig) { c.Will = &mqtt.Message{Topic: mqtt.AllTrackStatus} }, "will"},
-		{"will too big", func(c *mqtt.ClientConfig) {
+		{"host name", func(c *client.Config) { c.Broker = "mqtt://broker.local:1883" }, ""},
+		{"no broker", func(c *client.Config) { c.Broker = "" }, "no broker"},
+		{"no scheme", func(c *client.Config) { c.Broker = "127.0.0.1:1883" }, "scheme"},
+		{"http scheme", func(c *client.Config) { c.Broker = "http://127.0.0.1:1883" }, "scheme"},
+		{"no port", func(c *client.Config) { c.Broker = "tcp://127.0.0.1" }, "port"},
+		{"port zero", func(c *client.Config) { c.Broker = "tcp://127.0.0.1:0" }, "port"},
+		{"no host", func(c *client.Config) { c.Broker = "tcp://:1883" }, "no host"},
+		{"no client id", func(c *client.Config) { c.ClientID = "" }, "client id"},
+		{"long client id", func(c *client.Config) { c.ClientID = strings.Repeat("k", 129) }, "client id"},
+		{"password alone", func(c *client.Config) { c.Password = "secret" }, "username"},
+		{"negative keep-alive", func(c *client.Config) { c.KeepAlive = -time.Second }, "keep-alive"},
+		{"sub-second keep-alive", func(c *client.Config) { c.KeepAlive = 500 * time.Millisecond }, "keep-alive"},
+		{"huge keep-alive", func(c *client.Config) { c.KeepAlive = 20 * time.Hour }, "keep-alive"},
+		{"tiny retry", func(c *client.Config) { c.RetryInterval = time.Millisecond }, "retry"},
+		{"will wildcard", func(c *client.Config) { c.Will = &mqtt.Message{Topic: mqtt.AllTrackStatus} }, "will"},
+		{"will too big", func(c *client.Config) {
 			c.Will = &mqtt.Message{Topic: mqtt.TrackStatus("t1"), Payload: make([]byte, 70000)}
 		}, "will"},
 	}
@@ -82,7 +83,7 @@ func TestUniqueClientID(t *testing.T) {
 	seen := map[string]bool{}
 	for _, tt := range tests {
 		for range 3 {
-			id := mqtt.UniqueClientID(tt.prefix)
+			id := client.UniqueID(tt.prefix)
 			if !strings.HasPrefix(id, tt.wantPrefix) || !valid.MatchString(id) {
 				t.Errorf("UniqueClientID(%q) = %q, want %q + 12 hex digits", tt.prefix, id, tt.wantPrefix)
 			}
@@ -104,10 +105,10 @@ func startBroker(t *testing.T, addr string) *broker.Broker {
 	return b
 }
 
-func connect(t *testing.T, cfg mqtt.ClientConfig) paho.Client {
+func connect(t *testing.T, cfg client.Config) paho.Client {
 	t.Helper()
 	if cfg.ClientID == "" {
-		cfg.ClientID = mqtt.UniqueClientID("test")
+		cfg.ClientID = client.UniqueID("test")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = quiet
@@ -115,7 +116,7 @@ func connect(t *testing.T, cfg mqtt.ClientConfig) paho.Client {
 	cfg.CleanSession = true
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := mqtt.Connect(ctx, cfg)
+	c, err := client.Connect(ctx, cfg)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -144,7 +145,7 @@ func freeAddr(t *testing.T) string {
 }
 
 func TestConnectRejectsBadConfig(t *testing.T) {
-	c, err := mqtt.Connect(context.Background(), mqtt.ClientConfig{Broker: "tcp://127.0.0.1:1883"})
+	c, err := client.Connect(context.Background(), client.Config{Broker: "tcp://127.0.0.1:1883"})
 	if err == nil || c != nil {
 		t.Fatalf("Connect without client id = %v, %v; want nil client and an error", c, err)
 	}
@@ -156,7 +157,7 @@ func TestConnectKeepsRetryingAfterContext(t *testing.T) {
 	addr := freeAddr(t) // nothing listens here yet
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	c, err := mqtt.Connect(ctx, mqtt.ClientConfig{Broker: "tcp://" + addr, ClientID: mqtt.UniqueClientID("retry"), Logger: quiet})
+	c, err := client.Connect(ctx, client.Config{Broker: "tcp://" + addr, ClientID: client.UniqueID("retry"), Logger: quiet})
 	if !errors.Is(err, context.DeadlineExceeded) || c == nil {
 		t.Fatalf("Connect to nothing = %v, %v; want a client and context.DeadlineExceeded", c, err)
 	}
@@ -183,7 +184,7 @@ func TestOnConnectResubscribesAfterBrokerRestart(t *testing.T) {
 	got := make(chan string, 16)
 	var lost atomic.Int32
 	subscribed := make(chan struct{}, 4)
-	sub := connect(t, mqtt.ClientConfig{
+	sub := connect(t, client.Config{
 		Broker: b.URL(),
 		OnConnect: func(c paho.Client) {
 			tok := c.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) {
@@ -216,11 +217,11 @@ func TestOnConnectResubscribesAfterBrokerRestart(t *testing.T) {
 	if lost.Load() == 0 {
 		t.Errorf("OnLost was not called")
 	}
-	if n := sub.(mqtt.ReconnectCounter).Reconnects(); n == 0 {
+	if n := sub.(client.ReconnectCounter).Reconnects(); n == 0 {
 		t.Errorf("Reconnects() = 0 after a reconnect")
 	}
 
-	pub := connect(t, mqtt.ClientConfig{Broker: b2.URL()})
+	pub := connect(t, client.Config{Broker: b2.URL()})
 	wait(t, pub.Publish(topic, 1, false, "after restart"), "publish")
 	select {
 	case m := <-got:
@@ -285,7 +286,7 @@ func TestWillIsPublishedWhenClientVanishes(t *testing.T) {
 	b := startBroker(t, "")
 	p := startProxy(t, b.Addr())
 	topic := mqtt.TrackStatus("t1")
-	unit := connect(t, mqtt.ClientConfig{
+	unit := connect(t, client.Config{
 		Broker: "tcp://" + p.l.Addr().String(),
 		Will:   &mqtt.Message{Topic: topic, Payload: []byte(`{"v":1,"online":false}`), Retained: true},
 	})
@@ -295,7 +296,7 @@ func TestWillIsPublishedWhenClientVanishes(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		// A fresh subscriber sees only the retained state.
-		viewer := connect(t, mqtt.ClientConfig{Broker: b.URL()})
+		viewer := connect(t, client.Config{Broker: b.URL()})
 		got := make(chan paho.Message, 1)
 		wait(t, viewer.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) {
 			select {

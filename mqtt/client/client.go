@@ -1,4 +1,4 @@
-package mqtt
+package client
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"pitwall/mqtt"
 )
 
 // Timings of every pitwall client. A venue LAN either works or is down, so
@@ -37,13 +39,13 @@ const (
 // brokerSchemes are the URL schemes paho dials.
 var brokerSchemes = map[string]bool{"tcp": true, "mqtt": true, "ssl": true, "tls": true, "mqtts": true, "ws": true, "wss": true}
 
-// ClientConfig describes one connection to the broker.
-type ClientConfig struct {
+// Config describes one connection to the broker.
+type Config struct {
 	// Broker is the broker's URL, tcp://host:port.
 	Broker string
 	// ClientID must be unique among the broker's clients: a second client
 	// with the same id disconnects the first, and both then take turns.
-	// Use UniqueClientID unless the id must survive restarts (a persistent
+	// Use UniqueID unless the id must survive restarts (a persistent
 	// session, CleanSession false).
 	ClientID string
 	// Username and Password authenticate against the broker's ACL; empty
@@ -53,7 +55,7 @@ type ClientConfig struct {
 	// message's Retained flag) when this client vanishes without
 	// disconnecting: a unit's retained status with Online false. Its ID is
 	// not used.
-	Will *Message
+	Will *mqtt.Message
 	// OnConnect runs on every (re)connect, in its own goroutine, so it may
 	// wait for tokens. Subscribe here: with CleanSession the broker forgets
 	// subscriptions whenever the connection drops.
@@ -78,13 +80,13 @@ type ClientConfig struct {
 }
 
 // Validate reports the first problem with c, or nil.
-func (c ClientConfig) Validate() error {
+func (c Config) Validate() error {
 	if err := validBrokerURL(c.Broker); err != nil {
 		return err
 	}
 	switch {
 	case c.ClientID == "":
-		return fmt.Errorf("mqtt client: no client id (use UniqueClientID)")
+		return fmt.Errorf("mqtt client: no client id (use UniqueID)")
 	case len(c.ClientID) > maxClientIDBytes:
 		return fmt.Errorf("mqtt client: client id of %d bytes, at most %d", len(c.ClientID), maxClientIDBytes)
 	case !utf8.ValidString(c.ClientID) || strings.ContainsRune(c.ClientID, 0):
@@ -99,7 +101,7 @@ func (c ClientConfig) Validate() error {
 		return fmt.Errorf("mqtt client: retry interval %v: want 0 (default %v) or at least 100ms", c.RetryInterval, DefaultRetryInterval)
 	}
 	if c.Will != nil {
-		if err := ValidPublishTopic(c.Will.Topic); err != nil {
+		if err := mqtt.ValidPublishTopic(c.Will.Topic); err != nil {
 			return fmt.Errorf("mqtt client: will: %w", err)
 		}
 		// The will travels inside CONNECT, whose payload fields carry
@@ -135,7 +137,7 @@ func validBrokerURL(broker string) error {
 	return nil
 }
 
-// ReconnectCounter is implemented by the clients NewClient returns.
+// ReconnectCounter is implemented by the clients New returns.
 //
 // Reconnects counts the reconnect attempts begun after a lost connection.
 // It exists because paho, on reconnecting, re-sends the QoS 1 publishes
@@ -149,22 +151,22 @@ type ReconnectCounter interface {
 	Reconnects() uint64
 }
 
-// client is a paho client that counts its reconnects.
-type client struct {
+// counted is a paho client that counts its reconnects.
+type counted struct {
 	paho.Client
 	reconnects atomic.Uint64
 }
 
-func (c *client) Reconnects() uint64 { return c.reconnects.Load() }
+func (c *counted) Reconnects() uint64 { return c.reconnects.Load() }
 
-// NewClient builds a paho client with pitwall's options: OrderMatters off
+// New builds a paho client with pitwall's options: OrderMatters off
 // (handlers run in their own goroutines: they must still not block for
 // long), AutoReconnect and ConnectRetry on, subscriptions made in
 // OnConnect, an ordered in-memory store (publishes resumed after a
 // reconnect go out in their original order). It does not connect, and it
 // does not check cfg: call cfg.Validate first, or use Connect, which does.
 // The returned client implements ReconnectCounter.
-func NewClient(cfg ClientConfig) paho.Client {
+func New(cfg Config) paho.Client {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -181,7 +183,7 @@ func NewClient(cfg ClientConfig) paho.Client {
 		retry = DefaultRetryInterval
 	}
 
-	c := &client{}
+	c := &counted{}
 	opts := paho.NewClientOptions().
 		AddBroker(cfg.Broker).
 		SetClientID(cfg.ClientID).
@@ -232,11 +234,11 @@ func NewClient(cfg ClientConfig) paho.Client {
 // keeps retrying in the background, and QoS 1 publishes made meanwhile are
 // held and sent once it connects. A caller that would rather give up calls
 // client.Disconnect on it. Errors other than ctx's come with a nil client.
-func Connect(ctx context.Context, cfg ClientConfig) (paho.Client, error) {
+func Connect(ctx context.Context, cfg Config) (paho.Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := NewClient(cfg)
+	c := New(cfg)
 	tok := c.Connect()
 	select {
 	case <-tok.Done():
@@ -250,11 +252,11 @@ func Connect(ctx context.Context, cfg ClientConfig) (paho.Client, error) {
 	}
 }
 
-// UniqueClientID returns prefix followed by 48 random bits in hex, e.g.
+// UniqueID returns prefix followed by 48 random bits in hex, e.g.
 // "kiosk-main-3f9a0c12b7e4". Characters outside [A-Za-z0-9_-] in prefix
 // become '-', and a long prefix is cut to 40 bytes, so the id stays within
 // what every broker accepts; an empty prefix becomes "pitwall".
-func UniqueClientID(prefix string) string {
+func UniqueID(prefix string) string {
 	var b strings.Builder
 	for _, r := range prefix {
 		if b.Len() >= 40 {
