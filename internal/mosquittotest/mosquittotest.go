@@ -77,6 +77,9 @@ type Broker struct {
 	logPath    string
 	outPath    string // the process's own stdout and stderr
 	port       int
+	// volatile turns persistence off (RestartVolatile): the broker then
+	// starts without the retained messages and sessions it had.
+	volatile bool
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -128,8 +131,12 @@ func (b *Broker) writeConfig() error {
 	var c strings.Builder
 	fmt.Fprintf(&c, "listener %d 127.0.0.1\n", b.port)
 	c.WriteString("allow_anonymous true\n")
-	c.WriteString("persistence true\n")
-	fmt.Fprintf(&c, "persistence_location %s/\n", b.dir)
+	if b.volatile {
+		c.WriteString("persistence false\n")
+	} else {
+		c.WriteString("persistence true\n")
+		fmt.Fprintf(&c, "persistence_location %s/\n", b.dir)
+	}
 	fmt.Fprintf(&c, "log_dest file %s\n", b.logPath)
 	// Not "all": debug logs a line per packet, which would slow the
 	// broker down in benchmarks.
@@ -230,6 +237,22 @@ func (b *Broker) Restart() {
 	b.Stop()
 	if err := b.start(); err != nil {
 		b.t.Fatalf("mosquittotest: restart on port %d: %v\n%s", b.port, err, b.Log())
+	}
+}
+
+// RestartVolatile stops the broker and starts it again on the same port
+// with persistence off, so it comes back without any retained message or
+// session: a broker that lost its store (configured without persistence,
+// or crashed before its autosave). Later restarts keep persistence off.
+func (b *Broker) RestartVolatile() {
+	b.t.Helper()
+	b.Stop()
+	b.volatile = true
+	if err := b.writeConfig(); err != nil {
+		b.t.Fatalf("mosquittotest: %v", err)
+	}
+	if err := b.start(); err != nil {
+		b.t.Fatalf("mosquittotest: restart without persistence on port %d: %v\n%s", b.port, err, b.Log())
 	}
 }
 

@@ -95,3 +95,43 @@ func TestRequireSkipsWithoutMosquitto(t *testing.T) {
 		t.Fatalf("Require without a binary: skipped=%v, continued=%v; want a skip", sub.Skipped(), reached)
 	}
 }
+
+// RestartVolatile brings the broker back without its retained messages: a
+// new subscriber's first message is one published after the restart.
+func TestRestartVolatileForgetsRetained(t *testing.T) {
+	b := mosquittotest.Start(t)
+	topic := mqtt.TrackStatus("t1")
+	pub := connect(t, b.URL())
+	tok := pub.Publish(topic, 1, true, []byte(`{"v":1,"seq":7}`))
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish: timed out or %v", tok.Error())
+	}
+	pub.Disconnect(100)
+
+	b.RestartVolatile()
+	// paho's default OrderMatters hands messages over in arrival order.
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(b.URL()).SetClientID("volatile-sub"))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: timed out or %v", tok.Error())
+	}
+	defer sub.Disconnect(0)
+	got := make(chan paho.Message, 2)
+	st := sub.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) { got <- m })
+	if !st.WaitTimeout(5*time.Second) || st.Error() != nil {
+		t.Fatalf("subscribe: timed out or %v", st.Error())
+	}
+	// A retained message would be delivered on SUBSCRIBE, before this one.
+	pub = connect(t, b.URL())
+	tok = pub.Publish(topic, 1, false, []byte("after"))
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish: timed out or %v", tok.Error())
+	}
+	select {
+	case m := <-got:
+		if string(m.Payload()) != "after" {
+			t.Fatalf("first message after a restart without persistence: %q retained=%v, want the new one", m.Payload(), m.Retained())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no message after the restart\n%s", b.Log())
+	}
+}

@@ -19,6 +19,9 @@ type action struct {
 	target string // race, lap or racer it concerns
 	fn     func(tx *store.Tx, now int64, out *outbound) (race.Effect, error)
 	before *race.Race // set by corrections of stored races, for the audit
+	// unaudit marks a request of the unit itself (Republish), not of an
+	// official or admin: it writes no audit entry.
+	unaudit bool
 }
 
 // storeFail marks an error of the store inside an action: it stops the track.
@@ -38,6 +41,9 @@ func (t *Track) runAction(tx *store.Tx, a *action, now int64, out *outbound) (ra
 	}
 	if err != nil {
 		return eff, errAction{fmt.Errorf("%s: %w", a.name, err)}
+	}
+	if a.unaudit {
+		return eff, nil
 	}
 	if a.before != nil {
 		before = a.before

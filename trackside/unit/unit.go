@@ -159,6 +159,12 @@ func (u *Unit) runMQTT(ctx context.Context) {
 		OnConnect: func(c paho.Client) {
 			u.log.Info("broker connected", "broker", u.cfg.Broker.URL)
 			u.publishStatus(c) // replaces the LWT's "offline"
+			// The broker may have lost its retained messages (restarted
+			// without persistence, or crashed before its autosave): put
+			// the board back for kiosks that connect from now on.
+			if err := u.track.Republish(ctx); err != nil && ctx.Err() == nil {
+				u.log.Warn("race state and standings not republished", "err", err)
+			}
 		},
 		OnLost: func(err error) { u.log.Warn("broker connection lost", "err", err) },
 	}
