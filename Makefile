@@ -2,11 +2,18 @@
 GO       ?= go
 PKGS     := ./...
 FUZZTIME ?= 300000x
-VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X pitwall/trackside/unit.Version=$(VERSION) -X pitwall/kiosk.Version=$(VERSION)
+# The one version of every binary (scripts/version.sh: git describe, or the
+# VERSION file of a release tarball); scripts/deb.sh and Buildroot's
+# pitwall.mk stamp the same one.
+VERSION  ?= $(shell scripts/version.sh)
+ifeq ($(strip $(VERSION)),)
+$(error scripts/version.sh gave no version: see its message above)
+endif
+LDFLAGS  := -s -w -X pitwall/internal/version.Version=$(VERSION)
 BINS     := trackside kiosk pitwall
+BINDIR   ?= bin
 
-.PHONY: setup demo test test-short fuzz bench cross build vet clean deb deb-test
+.PHONY: setup demo test test-short fuzz bench cross build vet clean deb deb-test tarball
 
 setup:
 	@scripts/setup.sh
@@ -45,7 +52,17 @@ cross:
 	done
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+	@mkdir -p $(BINDIR)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/...
+
+# Release tarball of HEAD in dist/, with a VERSION file: a tree without .git
+# (Buildroot's local copy, a tarball build) then still knows its version.
+tarball:
+	@mkdir -p dist
+	@tmp=$$(mktemp -d) && echo '$(VERSION)' >$$tmp/VERSION && \
+	git archive --format=tar.gz --prefix=pitwall-$(VERSION)/ --add-file=$$tmp/VERSION \
+		-o dist/pitwall-$(VERSION).tar.gz HEAD; rc=$$?; rm -rf $$tmp; \
+	[ $$rc -eq 0 ] && echo "wrote dist/pitwall-$(VERSION).tar.gz"; exit $$rc
 
 DEB_ARCHS ?= amd64 arm64 armhf
 # Debian packages in dist/ (plain dpkg-deb): pitwall-{trackside,kiosk}_<version>_<arch>.deb
@@ -54,6 +71,7 @@ deb:
 
 # amd64 packages, the broker ACL (needs mosquitto) and the image's boot-time script
 deb-test:
+	scripts/version_test.sh
 	scripts/deb_test.sh
 	buildroot/board/pitwall/bootconf_test.sh
 

@@ -34,9 +34,6 @@ import (
 	"pitwall/mqtt/client"
 )
 
-// Version of the kiosk build, set by the linker (-X).
-var Version = "dev"
-
 // DefaultSize is the frame size without a configured or detected one.
 var DefaultSize = image.Pt(1920, 1080)
 

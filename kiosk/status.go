@@ -6,6 +6,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/version"
 	"pitwall/mqtt"
 )
 
@@ -25,7 +26,7 @@ func (k *Kiosk) statusPayload(online bool) ([]byte, error) {
 // offline status with seq 0 as a last will.
 func (k *Kiosk) statusPayloadSeq(online bool, seq uint64) ([]byte, error) {
 	synced := k.opt.Synced()
-	st := mqtt.Status{Header: mqtt.Header{Boot: k.boot, Seq: seq}, Online: online, Version: Version, ClockSynced: synced}
+	st := mqtt.Status{Header: mqtt.Header{Boot: k.boot, Seq: seq}, Online: online, Version: version.Version, ClockSynced: synced}
 	if synced && seq != 0 {
 		st.At = time.Now().UnixMilli()
 	}

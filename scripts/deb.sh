@@ -11,7 +11,7 @@
 # Environment:
 #   GO              go command (default: go)
 #   VERSION         version string linked into the binaries
-#                   (default: git describe --always --dirty, as in the Makefile)
+#                   (default: scripts/version.sh, as in the Makefile)
 #   DEB_VERSION     package version (default: derived from VERSION, see below)
 #   DEB_MAINTAINER  Maintainer field (default: pitwall developers <pitwall@localhost>)
 #   DIST            output directory (default: dist)
@@ -38,7 +38,7 @@ DEB_MAINTAINER=${DEB_MAINTAINER:-pitwall developers <pitwall@localhost>}
 command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb is needed (Debian package dpkg)"
 command -v "$GO" >/dev/null 2>&1 || die "no '$GO' in PATH (Go 1.26 or newer is needed)"
 
-VERSION=${VERSION:-$(git describe --always --dirty 2>/dev/null || echo dev)}
+VERSION=${VERSION:-$(scripts/version.sh)}
 
 # deb_version turns a git-describe string into a Debian version:
 #   v1.2.0 -> 1.2.0, v1.2.0-3-gabc1234-dirty -> 1.2.0+3.gabc1234.dirty,
@@ -109,7 +109,7 @@ build_bin() {
 	read -r goarch goarm <<<"$(go_env "$2")"
 	echo "deb: build $1 for $2"
 	CGO_ENABLED=0 GOOS=linux GOARCH=$goarch GOARM=$goarm "$GO" build -trimpath \
-		-ldflags "-s -w -X pitwall/trackside/unit.Version=$VERSION" -o "$3" "./cmd/$1"
+		-ldflags "-s -w -X pitwall/internal/version.Version=$VERSION" -o "$3" "./cmd/$1"
 }
 
 # copy_licenses NAME ARCH DOCDIR: the licence files of Go and of every module
@@ -145,12 +145,20 @@ stage_common() {
 	mkdir -p "$stage/usr/bin" "$doc" "$stage/DEBIAN"
 	build_bin "$1" "$arch" "$stage/usr/bin/$1"
 	install -m 0644 packaging/README.md "$doc/README.md"
+	install -m 0644 LICENSE "$doc/LICENSE"
 	copy_licenses "$1" "$arch" "$doc"
 	cat >"$doc/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: pitwall
 Comment: $1 is a static Go binary. The licences of Go and of every Go
  module linked into it are in /usr/share/doc/$pkg/licenses/.
+
+Files: *
+Copyright: pitwall developers
+License: Apache-2.0
+ On Debian systems the full text of the Apache License, Version 2.0 is in
+ /usr/share/common-licenses/Apache-2.0; it is also in
+ /usr/share/doc/$pkg/LICENSE.
 EOF
 }
 

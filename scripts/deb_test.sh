@@ -77,7 +77,32 @@ done
 check "postinst has no unfilled placeholder" bash -c "! grep -n '@[A-Z]*@' '$x/DEBIAN/postinst' '$x/DEBIAN/postrm' '$x/DEBIAN/control'"
 check "binary is static" static_binary "$x/usr/bin/trackside"
 check "binary accepts the packaged config" "$x/usr/bin/trackside" -config "$x/etc/pitwall/trackside.json" -check
-check "binary carries the version" test -n "$("$x/usr/bin/trackside" -version)"
+# The same version as every other build path (scripts/version_test.sh).
+want_version=$(scripts/version.sh)
+check "trackside -version is scripts/version.sh's" [ "$("$x/usr/bin/trackside" -version)" = "$want_version" ]
+check "copyright names the Apache-2.0 licence" grep -qx 'License: Apache-2.0' "$x/usr/share/doc/pitwall-trackside/copyright"
+check "package holds the licence text" cmp "$x/usr/share/doc/pitwall-trackside/LICENSE" LICENSE
+
+# postinst_groups SHELL POSTINST: the groups postinst's configure creates when
+# run by SHELL (/bin/sh is dash on Debian, bash on some systems), with every
+# command it calls stubbed to log instead.
+postinst_groups() {
+	local stub=$tmp/stub-$(basename "$1") c
+	rm -rf "$stub"
+	mkdir -p "$stub"
+	for c in getent groupadd useradd udevadm systemctl; do
+		printf '#!%s\necho "%s $*" >>"%s/calls"\n[ %s != getent ] || exit 2\n' "$(command -v "$1")" "$c" "$stub" "$c" >"$stub/$c"
+		chmod +x "$stub/$c"
+	done
+	PATH=$stub "$(command -v "$1")" "$2" configure "" >/dev/null
+	grep '^groupadd ' "$stub/calls" | awk '{print $NF}' | tr '\n' ' '
+}
+for sh in dash bash; do
+	if command -v "$sh" >/dev/null 2>&1; then
+		check "postinst under $sh creates the groups gpio dialout pitwall" \
+			[ "$(postinst_groups "$sh" "$x/DEBIAN/postinst")" = "gpio dialout pitwall " ]
+	fi
+done
 if command -v systemd-analyze >/dev/null 2>&1; then
 	check "systemd-analyze verify pitwall-trackside.service" \
 		verify_unit "$x/usr/lib/systemd/system/pitwall-trackside.service" "$x/usr/bin/trackside"
@@ -100,6 +125,7 @@ if ls "$tmp"/dist/pitwall-kiosk_*_amd64.deb >/dev/null 2>&1; then
 	check "kiosk config is a conffile" [ "$(cat "$k/DEBIAN/conffiles")" = /etc/pitwall/kiosk.json ]
 	check "kiosk postinst names the service" contains "$k/DEBIAN/postinst" "SERVICE=pitwall-kiosk.service"
 	check "kiosk binary is static" static_binary "$k/usr/bin/kiosk"
+	check "kiosk -version is scripts/version.sh's" [ "$("$k/usr/bin/kiosk" -version)" = "$want_version" ]
 	check "kiosk accepts the packaged config" "$k/usr/bin/kiosk" -config "$k/etc/pitwall/kiosk.json" -check
 	if command -v systemd-analyze >/dev/null 2>&1; then
 		check "systemd-analyze verify pitwall-kiosk.service (packaged)" \

@@ -27,6 +27,7 @@ import (
 	"pitwall/display/pngout"
 	"pitwall/display/preview"
 	"pitwall/internal/logging"
+	"pitwall/internal/version"
 	"pitwall/kiosk"
 )
 
@@ -67,10 +68,10 @@ func run(args []string, openFB framebufferOpener) error {
 	once := flags.String("once", "", "draw one frame from the cache and the broker's retained state to this PNG file and exit")
 	onceWait := flags.Duration("once-wait", 3*time.Second, "with -once: how long to wait for the broker")
 	logFormat := flags.String("log-format", "text", "log format: text or json")
-	version := flags.Bool("version", false, "print the version and exit")
+	showVersion := flags.Bool("version", false, "print the version and exit")
 	flags.Parse(args)
-	if *version {
-		fmt.Println(kiosk.Version)
+	if *showVersion {
+		fmt.Println(version.Version)
 		return nil
 	}
 	cfg, err := kiosk.LoadConfig(*configPath)
@@ -147,7 +148,7 @@ func run(args []string, openFB framebufferOpener) error {
 		}()
 		log.Info("http preview", "url", "http://"+ln.Addr().String()+"/")
 	}
-	log.Info("kiosk starting", "version", kiosk.Version, "kiosk", cfg.Kiosk, "config", *configPath, "boot", k.Boot(),
+	log.Info("kiosk starting", "version", version.Version, "kiosk", cfg.Kiosk, "config", *configPath, "boot", k.Boot(),
 		"size", fmt.Sprintf("%dx%d", k.Size().X, k.Size().Y), "boards", cfg.Boards(), "broker", cfg.Broker.URL)
 	err = k.Run(ctx)
 	if srv != nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"pitwall/display/preview"
+	"pitwall/internal/version"
 	"pitwall/kiosk"
 	"pitwall/mqtt/broker"
 	"pitwall/trackside/unit"
@@ -25,9 +26,14 @@ import (
 
 func main() {
 	cmds := map[string]func([]string) error{"demo": demo, "bench-rss": benchRSS}
+	if len(os.Args) == 2 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println(version.Version)
+		return
+	}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
 		fmt.Fprintln(os.Stderr, "usage: pitwall demo [flags]       everything in one process (pitwall demo -h)")
 		fmt.Fprintln(os.Stderr, "       pitwall bench-rss [flags]  trackside memory after 100k laps")
+		fmt.Fprintln(os.Stderr, "       pitwall -version           print the version")
 		os.Exit(2)
 	}
 	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {

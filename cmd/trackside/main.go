@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"pitwall/internal/logging"
+	"pitwall/internal/version"
 	"pitwall/trackside/store"
 	"pitwall/trackside/unit"
 )
@@ -40,10 +41,10 @@ func run() error {
 	exportCSV := flag.String("export-csv", "", "write all results as CSV to this file and exit")
 	exportJSON := flag.String("export-json", "", "write all racers and races as JSON to this file and exit")
 	backup := flag.String("backup", "", "copy the database to this file and exit")
-	version := flag.Bool("version", false, "print the version and exit")
+	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
-	if *version {
-		fmt.Println(unit.Version)
+	if *showVersion {
+		fmt.Println(version.Version)
 		return nil
 	}
 	cfg, err := unit.LoadConfig(*configPath)
@@ -69,7 +70,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go backupOnSignal(ctx, u.Store(), cfg.DataDir, log)
-	log.Info("trackside starting", "version", unit.Version, "track", cfg.Track, "config", *configPath, "boot", u.Boot())
+	log.Info("trackside starting", "version", version.Version, "track", cfg.Track, "config", *configPath, "boot", u.Boot())
 	return u.Run(ctx)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/version"
 	"pitwall/mqtt"
 	"pitwall/trackside/crossing"
 )
@@ -14,7 +15,7 @@ import (
 // status builds the unit's retained status from the live health of its parts.
 func (u *Unit) status() *mqtt.Status {
 	h := u.header()
-	st := &mqtt.Status{Header: h, Online: true, Version: Version, ClockSynced: h.At != 0,
+	st := &mqtt.Status{Header: h, Online: true, Version: version.Version, ClockSynced: h.At != 0,
 		OutboxDepth: u.store.OutboxDepth()}
 	for _, s := range u.sources {
 		h := s.Health()

@@ -17,6 +17,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/version"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 	"pitwall/trackside/crossing"
@@ -25,9 +26,6 @@ import (
 	"pitwall/trackside/store"
 	"pitwall/trackside/track"
 )
-
-// Version of the trackside build, set by the linker (-X).
-var Version = "dev"
 
 // Options are what a caller adds to the config file.
 type Options struct {
@@ -147,7 +145,7 @@ func (u *Unit) Run(ctx context.Context) error {
 // runMQTT connects (retrying forever), drains the outbox and keeps the
 // retained status current. The LWT marks the unit offline if it vanishes.
 func (u *Unit) runMQTT(ctx context.Context) {
-	will, _ := mqtt.Encode(&mqtt.Status{Header: mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Epoch: u.store.Epoch()}, Online: false, Version: Version})
+	will, _ := mqtt.Encode(&mqtt.Status{Header: mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Epoch: u.store.Epoch()}, Online: false, Version: version.Version})
 	clientID := u.cfg.Broker.ClientID
 	if clientID == "" {
 		clientID = client.UniqueID("pitwall-trackside-" + u.cfg.Track)
@@ -185,7 +183,7 @@ func (u *Unit) runMQTT(ctx context.Context) {
 	// Clean shutdown: say offline ourselves (the broker sends the LWT only
 	// for unclean disconnects), then leave.
 	if client.IsConnectionOpen() {
-		off, _ := mqtt.Encode(&mqtt.Status{Header: u.header(), Online: false, Version: Version})
+		off, _ := mqtt.Encode(&mqtt.Status{Header: u.header(), Online: false, Version: version.Version})
 		client.Publish(mqtt.TrackStatus(u.cfg.Track), 1, true, off).WaitTimeout(time.Second)
 	}
 	client.Disconnect(250)

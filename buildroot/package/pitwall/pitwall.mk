@@ -10,6 +10,8 @@ PITWALL_VERSION = local
 PITWALL_SITE = $(BR2_EXTERNAL_PITWALL_PATH)/..
 PITWALL_SITE_METHOD = local
 PITWALL_GOMOD = pitwall
+PITWALL_LICENSE = Apache-2.0
+PITWALL_LICENSE_FILES = LICENSE
 # Build outputs of the source tree, and a Buildroot checked out inside it
 # (make -C buildroot-2025.02.x ...), stay out of the build directory.
 PITWALL_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = \
@@ -38,8 +40,10 @@ PITWALL_INSTALL_BINS = $(PITWALL_CMDS)
 
 # Static binaries, as the .deb packages: no dependency on the C library.
 PITWALL_GO_ENV = CGO_ENABLED=0
-PITWALL_GIT_VERSION = $(shell git -C $(PITWALL_SITE) describe --always --dirty 2>/dev/null || echo local)
-PITWALL_LDFLAGS = -s -w -X pitwall/trackside/unit.Version=$(PITWALL_GIT_VERSION)
+# The version every build path stamps (scripts/version.sh: git describe of
+# the source tree, or its VERSION file when it is a release tarball).
+PITWALL_STAMP = $(shell $(PITWALL_SITE)/scripts/version.sh)
+PITWALL_LDFLAGS = -s -w -X pitwall/internal/version.Version=$(PITWALL_STAMP)
 
 # Buildroot vendors the Go modules of downloaded packages in its download
 # step; a local package has no download step, and the build runs with
