@@ -1,5 +1,5 @@
 // Package race is the timekeeper: pure rules that turn crossings and the
-// official's actions into laps and race state (see RULES.md in the brief).
+// official's actions into laps and race state (docs/rules.md describes them).
 // It does no I/O and reads no clock: every call carries the monotonic time
 // it happens at, so the same inputs always give the same race.
 package race

@@ -1,5 +1,5 @@
 // Package standings ranks racers for one event's board: each racer once,
-// with the best result of their submitted races (RULES.md, "Ranking").
+// with the best result of their submitted races (docs/rules.md, "Ranking").
 //
 // The Board is updated incrementally: a submitted, corrected, reassigned or
 // removed race touches only its racer's entry, in O(log n + races of that

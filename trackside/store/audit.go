@@ -8,7 +8,8 @@ import (
 )
 
 // Audit is one change made by an official or admin: who did what to which
-// target, and the target before and after (RULES.md, "Corrections").
+// target, and the target before and after (docs/rules.md, "Corrections after
+// the fact").
 type Audit struct {
 	ID     uint64          `json:"id"` // assigned by AddAudit: increasing, never reused
 	At     time.Time       `json:"at"` // wall clock of the change (may be unsynced on a unit without RTC)

@@ -1,7 +1,7 @@
 // Package store is the trackside's durable memory on bbolt: crossings, races,
 // racers, the race engine's snapshot, the audit trail and the MQTT outbox.
 //
-// Guarantees (ARCHITECTURE.md, "Data path and its guarantees"):
+// Guarantees (docs/architecture.md, "Data path and its guarantees"):
 //   - every commit is fsynced (bbolt's NoSync is never set), so a crossing is
 //     "recorded" exactly when Update returns nil;
 //   - one Update is one transaction: a crossing, its effects on races and
