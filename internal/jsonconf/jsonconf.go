@@ -311,17 +311,17 @@ func check(n *node, t reflect.Type, path string) error {
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if n.kind != kNumber {
-			return want("an integer")
+			return want(t.Kind().String() + " (a whole number)")
 		}
 		if _, err := strconv.ParseInt(n.str, 10, t.Bits()); err != nil {
-			return want(fmt.Sprintf("an integer of %d bits", t.Bits()))
+			return want(t.Kind().String() + " (a whole number in its range)")
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		if n.kind != kNumber {
-			return want("a non-negative integer")
+			return want(t.Kind().String() + " (a whole number ≥ 0)")
 		}
 		if _, err := strconv.ParseUint(n.str, 10, t.Bits()); err != nil {
-			return want(fmt.Sprintf("a non-negative integer of %d bits", t.Bits()))
+			return want(t.Kind().String() + " (a whole number ≥ 0 in its range)")
 		}
 	case reflect.Float32, reflect.Float64:
 		if n.kind != kNumber {
@@ -387,11 +387,11 @@ func checkStruct(n *node, t reflect.Type, path string) error {
 		kp := join(path, m.key)
 		f, ok := fs[m.key]
 		if !ok {
-			return fmt.Errorf("%s: unknown key%s", kp, suggest(m.key, fs, variant))
+			return fmt.Errorf("%s: unknown key %q%s", kp, m.key, suggest(fs, variant))
 		}
 		if f.forTags != nil && variant != "" && knownVariant(fs, variant) && !slices.Contains(f.forTags, variant) {
 			return fmt.Errorf("%s: not a key of a %s %s (it applies to %s)%s", kp, variant, noun(path),
-				strings.Join(f.forTags, ", "), suggest("", fs, variant))
+				strings.Join(f.forTags, ", "), suggest(fs, variant))
 		}
 		if err := check(m.val, f.typ, kp); err != nil {
 			return err
@@ -423,7 +423,7 @@ func noun(path string) string {
 
 // suggest lists the keys an object takes (those of its variant), so a
 // typo's fix is on the same line.
-func suggest(_ string, fs map[string]field, variant string) string {
+func suggest(fs map[string]field, variant string) string {
 	var keys []string
 	for k, f := range fs {
 		if f.forTags == nil || variant == "" || !knownVariant(fs, variant) || slices.Contains(f.forTags, variant) {
