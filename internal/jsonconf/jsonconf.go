@@ -387,11 +387,11 @@ func checkStruct(n *node, t reflect.Type, path string) error {
 		kp := join(path, m.key)
 		f, ok := fs[m.key]
 		if !ok {
-			return fmt.Errorf("%s: unknown key %q%s", kp, m.key, suggest(fs, variant))
+			return fmt.Errorf("%s: unknown key %q (known keys: %s)", kp, m.key, suggest(fs, variant))
 		}
 		if f.forTags != nil && variant != "" && knownVariant(fs, variant) && !slices.Contains(f.forTags, variant) {
-			return fmt.Errorf("%s: not a key of a %s %s (it applies to %s)%s", kp, variant, noun(path),
-				strings.Join(f.forTags, ", "), suggest(fs, variant))
+			return fmt.Errorf("%s: not a key of a %s %s (it applies to %s; a %s %s takes %s)", kp, variant, noun(path),
+				strings.Join(f.forTags, ", "), variant, noun(path), suggest(fs, variant))
 		}
 		if err := check(m.val, f.typ, kp); err != nil {
 			return err
@@ -431,5 +431,5 @@ func suggest(fs map[string]field, variant string) string {
 		}
 	}
 	slices.Sort(keys)
-	return " (known keys: " + strings.Join(keys, ", ") + ")"
+	return strings.Join(keys, ", ")
 }

@@ -49,9 +49,9 @@ func TestDecodeErrorsNameTheKeyPath(t *testing.T) {
 		{`{"Name": "a"}`, `Name: unknown key`}, // encoding/json would take it for "name"
 		{`{"inner": {"m": 1}}`, `inner.m: unknown key "m" (known keys: n)`},
 		{`{"items": [{"kind": "file"}, {"kind": "net", "pth": "/x"}]}`, `items[1].pth: unknown key "pth" (known keys: addr, delay, kind, name)`},
-		{`{"items": [{"kind": "net", "name": "n", "path": "/x"}]}`, `items[0].path: not a key of a net item (it applies to file)`},
+		{`{"items": [{"kind": "net", "name": "n", "path": "/x"}]}`, `items[0].path: not a key of a net item (it applies to file; a net item takes addr, delay, kind, name)`},
 		{`{"items": [{"path": "/x", "kind": "sim"}]}`, `items[0].path: not a key of a sim item`}, // order does not matter
-		{`{"items": [{"kind": "file", "cars": 50}]}`, `items[0].cars: not a key of a file item (it applies to sim)`},
+		{`{"items": [{"kind": "file", "cars": 50}]}`, `items[0].cars: not a key of a file item (it applies to sim; a file item takes delay, kind, name, path)`},
 		{`{"name": "a", "name": "b"}`, `name: duplicate key (line 1, first on line 1)`},
 		{"{\"items\": [{\"kind\": \"file\",\n\"path\": \"/a\",\n\"path\": \"/b\"}]}", `items[0].path: duplicate key (line 3, first on line 2)`},
 		{`{"every": "soon"}`, `every: want a duration such as "300ms" or "3m", got "soon"`},
