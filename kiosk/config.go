@@ -100,6 +100,13 @@ func (c Config) Validate() error {
 	if probe.ClientID == "" {
 		probe.ClientID = "kiosk"
 	}
+	// A configured password file must be readable now: found missing at
+	// start, the kiosk would connect without a password and be refused.
+	pw, err := c.Broker.Password()
+	if err != nil {
+		return err
+	}
+	probe.Password = pw
 	if err := probe.Validate(); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}

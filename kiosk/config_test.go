@@ -32,7 +32,11 @@ func TestParseConfig(t *testing.T) {
 				}
 			}},
 		{name: "unknown key", json: `{` + base + `, "boards": "combined"}`, err: `unknown key "boards"`},
-		{name: "unknown nested key", json: `{` + base + `, "broker": {"url": "tcp://h:1", "port": 2}}`, err: `unknown key "port"`},
+		{name: "unknown nested key", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "port": 2}}`, err: `broker.port: unknown key "port"`},
+		{name: "missing password file", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "username": "u", "password_file": "/nonexistent/pw"}}`, err: "broker.password_file: open /nonexistent/pw"},
+		{name: "duplicate key", json: `{` + base + `, "kiosk": "hall-b"}`, err: "kiosk: duplicate key"},
+		{name: "negative duration", json: `{` + base + `, "rotate_every": "-20s"}`, err: `rotate_every: "-20s" is negative`},
+		{name: "empty file", json: " \n", err: "the file is empty"},
 		{name: "wrong type", json: `{` + base + `, "width": "wide"}`, err: "width: want int"},
 		{name: "syntax error names the line", json: "{\n" + base + ",\n\"title\": }", err: "line 3"},
 		{name: "trailing data", json: `{` + base + `} {}`, err: "trailing data"},

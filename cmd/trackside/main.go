@@ -2,7 +2,8 @@
 // bbolt → MQTT. See README.md and docs/trackside.md.
 //
 //	trackside -config /etc/pitwall/trackside.json
-//	trackside -config FILE -check            validate the config and exit
+//	trackside -config FILE -check            validate the config exactly as start
+//	                                         does, and exit
 //	trackside -config FILE -export-csv FILE  export results (unit stopped)
 //	trackside -config FILE -export-json FILE
 //	trackside -config FILE -backup FILE      copy the database (unit stopped;
@@ -36,7 +37,7 @@ func main() {
 
 func run() error {
 	configPath := flag.String("config", "/etc/pitwall/trackside.json", "config file (JSON)")
-	check := flag.Bool("check", false, "validate the config file and exit")
+	check := flag.Bool("check", false, "validate the config file as start does and exit")
 	logFormat := flag.String("log-format", "text", "log format: text or json")
 	exportCSV := flag.String("export-csv", "", "write all results as CSV to this file and exit")
 	exportJSON := flag.String("export-json", "", "write all racers and races as JSON to this file and exit")
@@ -47,6 +48,8 @@ func run() error {
 		fmt.Println(version.Version)
 		return nil
 	}
+	// LoadConfig is the whole of the validation: -check stops after it,
+	// and unit.New repeats the same Config.Validate.
 	cfg, err := unit.LoadConfig(*configPath)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package unit
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 	"pitwall/trackside/race"
+	"pitwall/trackside/sensor/decoded"
+	"pitwall/trackside/sensor/gpio"
 )
 
 // Config is the trackside unit's configuration file (JSON). Every field is
@@ -30,31 +33,41 @@ type Config struct {
 // BrokerConfig says how to reach the MQTT broker.
 type BrokerConfig = mqtt.Broker
 
-// SourceSpec is one timing input.
+// SourceSpec is one timing input. Which keys a source takes depends on its
+// type: a key of another type is an error in the file (the jsonconf "for"
+// tags below), not silently ignored. Defaults are not set here: a key left
+// out (zero, or nil for the durations) takes the default of the package
+// that reads the input, so each default has one owner (docs/trackside.md
+// lists them).
 type SourceSpec struct {
-	Type string `json:"type"` // gpio | serial | tcp | sim
+	Type string `json:"type" jsonconf:"variant"` // gpio | serial | tcp | sim
 	Name string `json:"name"`
-	Line int    `json:"line"` // timing line for serial/tcp/sim (0 = start/finish)
+	// Line is the timing line of the input's crossings (0 = start/finish);
+	// gpio inputs give it per strip group in Lines.
+	Line int `json:"line,omitempty" jsonconf:"for=serial|tcp|sim"`
 	// serial and tcp decoders
-	Protocol     string   `json:"protocol,omitempty"`      // zround | amb | ilap | p3
-	Path         string   `json:"path,omitempty"`          // serial device
-	SerialNumber string   `json:"serial_number,omitempty"` // USB serial number: found again after re-plugging
-	VID          string   `json:"vid,omitempty"`           // USB vendor id (hex), optional
-	PID          string   `json:"pid,omitempty"`           // USB product id (hex), optional
-	Baud         int      `json:"baud,omitempty"`
-	Addr         string   `json:"addr,omitempty"` // tcp host:port
-	Debounce     Duration `json:"debounce,omitempty"`
+	Protocol     string `json:"protocol,omitempty" jsonconf:"for=serial|tcp"`  // zround | amb | ilap | p3
+	Path         string `json:"path,omitempty" jsonconf:"for=serial"`          // serial device
+	SerialNumber string `json:"serial_number,omitempty" jsonconf:"for=serial"` // USB serial number: found again after re-plugging
+	VID          string `json:"vid,omitempty" jsonconf:"for=serial"`           // USB vendor id (hex), optional
+	PID          string `json:"pid,omitempty" jsonconf:"for=serial"`           // USB product id (hex), optional
+	Baud         int    `json:"baud,omitempty" jsonconf:"for=serial"`          // 0: the protocol's speed
+	Addr         string `json:"addr,omitempty" jsonconf:"for=tcp"`             // host:port
+	// Debounce is, for a decoder, the window in which a second passing of
+	// the same transponder is chatter (nil: decoded's default, "0s": off);
+	// for gpio, the kernel debounce period (nil or "0s": off).
+	Debounce *Duration `json:"debounce,omitempty" jsonconf:"for=gpio|serial|tcp"`
 	// gpio
-	ChipLabel string     `json:"chip_label,omitempty"`
-	Lines     []GPIOLine `json:"lines,omitempty"`
-	ActiveLow bool       `json:"active_low,omitempty"`
-	HoldOff   Duration   `json:"hold_off,omitempty"`
+	ChipLabel string     `json:"chip_label,omitempty" jsonconf:"for=gpio"`
+	Lines     []GPIOLine `json:"lines,omitempty" jsonconf:"for=gpio"`
+	ActiveLow bool       `json:"active_low,omitempty" jsonconf:"for=gpio"`
+	HoldOff   *Duration  `json:"hold_off,omitempty" jsonconf:"for=gpio"` // nil: gpio.DefaultHoldOff
 	// sim
-	Cars     int     `json:"cars,omitempty"`
-	Speed    float64 `json:"speed,omitempty"`
-	Seed     int64   `json:"seed,omitempty"`
-	OffTrack float64 `json:"off_track,omitempty"`
-	Chatter  float64 `json:"chatter,omitempty"`
+	Cars     int     `json:"cars,omitempty" jsonconf:"for=sim"`
+	Speed    float64 `json:"speed,omitempty" jsonconf:"for=sim"`
+	Seed     int64   `json:"seed,omitempty" jsonconf:"for=sim"`
+	OffTrack float64 `json:"off_track,omitempty" jsonconf:"for=sim"`
+	Chatter  float64 `json:"chatter,omitempty" jsonconf:"for=sim"`
 }
 
 // GPIOLine is a timing line made of one or two strips (GPIO offsets).
@@ -128,7 +141,8 @@ func (r RulesConfig) Race() race.Config {
 type Duration = jsonconf.Duration
 
 // LoadConfig reads and validates a config file. The error names the file
-// and the offending key.
+// and the offending key. It is all that "trackside -check" runs, and start
+// runs it too (New validates again), so the two cannot disagree.
 func LoadConfig(path string) (Config, error) { return jsonconf.Load(path, ParseConfig) }
 
 // ParseConfig decodes and validates a config; unknown keys are errors (a
@@ -141,7 +155,11 @@ func ParseConfig(b []byte) (Config, error) {
 	return c, c.Validate()
 }
 
-// Validate reports the first invalid key.
+// Validate reports the first invalid key. It checks everything start
+// depends on that does not need the store: the rules as the race engine
+// checks them, the broker settings as the MQTT client checks them (and the
+// password file is read), and every timing input is built the way New
+// builds it (building opens nothing).
 func (c Config) Validate() error {
 	if err := mqtt.ValidID(c.Track); err != nil {
 		return fmt.Errorf("track: %w", err)
@@ -149,14 +167,8 @@ func (c Config) Validate() error {
 	if c.DataDir == "" || !filepath.IsAbs(c.DataDir) {
 		return fmt.Errorf("data_dir: %q must be an absolute path", c.DataDir)
 	}
-	if c.Broker.URL != "" {
-		bc := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username}
-		if bc.ClientID == "" {
-			bc.ClientID = "pitwall-trackside-" + c.Track
-		}
-		if err := bc.Validate(); err != nil {
-			return fmt.Errorf("broker: %w", err)
-		}
+	if err := c.validateBroker(); err != nil {
+		return err
 	}
 	if err := c.Rules.Race().Validate(); err != nil {
 		return fmt.Errorf("rules.%w", err)
@@ -173,6 +185,7 @@ func (c Config) Validate() error {
 		return errors.New("sources: at least one timing input is needed")
 	}
 	names := map[string]bool{}
+	discard := slog.New(slog.DiscardHandler)
 	for i, s := range c.Sources {
 		key := fmt.Sprintf("sources[%d]", i)
 		if err := s.validate(); err != nil {
@@ -182,6 +195,11 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s.name: %q is used twice", key, s.Name)
 		}
 		names[s.Name] = true
+		// The package that reads the input has the last word: whatever it
+		// would refuse at start is refused here.
+		if _, err := s.source(discard, nil); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
 	}
 	if c.Official != nil && (c.Official.Racers < 1 || c.Official.Racers > 10000) {
 		return fmt.Errorf("auto_official.racers: %d is outside 1..10000", c.Official.Racers)
@@ -189,18 +207,45 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// validateBroker checks broker.* as the MQTT client will use them. A
+// configured password file must be readable now: found missing at start,
+// the unit would connect without a password and be refused by the broker.
+func (c Config) validateBroker() error {
+	pw, err := c.Broker.Password()
+	if err != nil {
+		return err
+	}
+	if c.Broker.URL == "" {
+		if c.Broker.ClientID != "" || c.Broker.Username != "" || c.Broker.PasswordFile != "" {
+			return errors.New("broker.url: empty, but other broker keys are set (no url means no publishing)")
+		}
+		return nil
+	}
+	bc := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username, Password: pw}
+	if bc.ClientID == "" {
+		bc.ClientID = "pitwall-trackside-" + c.Track
+	}
+	if err := bc.Validate(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	return nil
+}
+
+// maxLine is the highest timing line (splits) an input may report.
+const maxLine = 15
+
+// validate checks the keys of one source, naming them; the sensor packages
+// then check what they build from them (see Config.Validate).
 func (s SourceSpec) validate() error {
 	if s.Name == "" {
 		return errors.New("name: empty")
 	}
-	if s.Line < 0 || s.Line > 15 {
-		return fmt.Errorf("line: %d is outside 0..15", s.Line)
+	if s.Line < 0 || s.Line > maxLine {
+		return fmt.Errorf("line: %d is outside 0..%d", s.Line, maxLine)
 	}
 	switch s.Type {
 	case "serial", "tcp":
-		switch s.Protocol {
-		case "zround", "amb", "ilap", "p3":
-		default:
+		if _, err := decoded.ProtocolByName(s.Protocol); err != nil || s.Protocol != strings.ToLower(s.Protocol) {
 			return fmt.Errorf("protocol: %q is not zround, amb, ilap or p3", s.Protocol)
 		}
 		if s.Type == "serial" && s.Path == "" && s.SerialNumber == "" && s.VID == "" {
@@ -220,6 +265,9 @@ func (s SourceSpec) validate() error {
 			return errors.New("lines: at least one timing line")
 		}
 		for j, l := range s.Lines {
+			if l.Line < 0 || l.Line > maxLine {
+				return fmt.Errorf("lines[%d].line: %d is outside 0..%d", j, l.Line, maxLine)
+			}
 			if len(l.Offsets) < 1 || len(l.Offsets) > 2 {
 				return fmt.Errorf("lines[%d].offsets: want 1 or 2 strips, got %d", j, len(l.Offsets))
 			}
@@ -229,12 +277,21 @@ func (s SourceSpec) validate() error {
 				}
 			}
 		}
+		if s.HoldOff != nil && *s.HoldOff == 0 {
+			return fmt.Errorf("hold_off: 0s: leave it out for the default %v", gpio.DefaultHoldOff)
+		}
 	case "sim":
 		if s.Cars < 1 || s.Cars > 100 {
 			return fmt.Errorf("cars: %d is outside 1..100", s.Cars)
 		}
 		if s.Speed < 0 || s.Speed > 1000 {
 			return fmt.Errorf("speed: %v is outside 0..1000", s.Speed)
+		}
+		if s.OffTrack < 0 || s.OffTrack > 1 {
+			return fmt.Errorf("off_track: %v is outside 0..1 (a probability per lap)", s.OffTrack)
+		}
+		if s.Chatter < 0 || s.Chatter > 1 {
+			return fmt.Errorf("chatter: %v is outside 0..1 (a probability per crossing)", s.Chatter)
 		}
 	default:
 		return fmt.Errorf("type: %q is not gpio, serial, tcp or sim", s.Type)

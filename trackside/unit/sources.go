@@ -16,23 +16,33 @@ import (
 // buildSources makes the timing inputs the config names. Nothing is opened
 // here: each source opens its device in Run and retries while it is absent.
 func (u *Unit) buildSources(log *slog.Logger) ([]crossing.Source, error) {
+	onOffTrack := func(string) {
+		select {
+		case u.offTrack <- struct{}{}:
+		default:
+		}
+	}
 	var out []crossing.Source
 	for i, s := range u.cfg.Sources {
-		src, err := u.buildSource(s, log)
+		src, err := s.source(log, onOffTrack)
 		if err != nil {
-			return nil, fmt.Errorf("sources[%d] (%s): %w", i, s.Name, err)
+			return nil, fmt.Errorf("sources[%d]: %w", i, err)
 		}
 		out = append(out, src)
 	}
 	return out, nil
 }
 
-func (u *Unit) buildSource(s SourceSpec, log *slog.Logger) (crossing.Source, error) {
+// source builds the input s describes. It opens nothing, so Config.Validate
+// calls it too and start cannot refuse what -check accepted. The keys a
+// config leaves out stay zero here and take the sensor package's default:
+// each default has one owner.
+func (s SourceSpec) source(log *slog.Logger, onOffTrack func(string)) (crossing.Source, error) {
 	switch s.Type {
 	case "serial", "tcp":
 		proto, err := decoded.ProtocolByName(s.Protocol)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("protocol: %w", err)
 		}
 		var tr decoded.Transport
 		if s.Type == "serial" {
@@ -44,38 +54,31 @@ func (u *Unit) buildSource(s SourceSpec, log *slog.Logger) (crossing.Source, err
 			}
 			tr = decoded.TCP{Addr: addr, DialTimeout: 3 * time.Second}
 		}
-		cfg := decoded.Config{Line: s.Line, Debounce: time.Duration(s.Debounce), Logger: log}
-		if s.Protocol == "p3" || s.Protocol == "amb" {
-			// These decoders send status every few seconds: a link silent for
-			// 15 s is dead even if TCP or the USB adapter has not noticed.
-			cfg.Silence = 15 * time.Second
+		// Silence (how long the decoder may say nothing) is the
+		// protocol's: decoded.Protocol.Silence.
+		cfg := decoded.Config{Line: s.Line, Logger: log}
+		if s.Debounce != nil {
+			cfg.Debounce = time.Duration(*s.Debounce)
+			if cfg.Debounce == 0 {
+				cfg.Debounce = -1 // "0s" in the file: chatter filter off
+			}
 		}
 		return decoded.New(s.Name, tr, proto, cfg), nil
 	case "gpio":
-		// Kernel debounce is off unless asked for: with it, the kernel stamps
-		// the event in a workqueue once the line has been stable, a jiffy-
-		// granular delay (4 ms steps at HZ=250) that would leak into lap
-		// times. Without it the stamp is taken in the interrupt handler and
-		// the software hold-off (and the race's minimum lap) absorb chatter.
-		debounce := time.Duration(s.Debounce)
-		if debounce == 0 {
-			debounce = -1
+		cfg := gpio.Config{ChipLabel: s.ChipLabel, ActiveLow: s.ActiveLow, Logger: log}
+		if s.Debounce != nil {
+			cfg.Debounce = time.Duration(*s.Debounce)
 		}
-		cfg := gpio.Config{ChipLabel: s.ChipLabel, ActiveLow: s.ActiveLow, Debounce: debounce,
-			HoldOff: time.Duration(s.HoldOff), Logger: log}
+		if s.HoldOff != nil {
+			cfg.HoldOff = time.Duration(*s.HoldOff)
+		}
 		for _, l := range s.Lines {
 			cfg.Lines = append(cfg.Lines, gpio.LineConfig{Line: l.Line, Offsets: l.Offsets})
 		}
 		return gpio.New(s.Name, &chipByLabel{label: s.ChipLabel}, cfg)
 	case "sim":
 		cfg := sim.Config{Line: s.Line, Cars: sim.RandomCars(s.Cars, s.Seed), Speed: s.Speed, OffTrack: s.OffTrack,
-			Chatter: s.Chatter, Seed: s.Seed, Logger: log}
-		cfg.OnOffTrack = func(string) {
-			select {
-			case u.offTrack <- struct{}{}:
-			default:
-			}
-		}
+			Chatter: s.Chatter, Seed: s.Seed, Logger: log, OnOffTrack: onOffTrack}
 		return sim.New(s.Name, cfg)
 	}
 	return nil, fmt.Errorf("type: %q is not gpio, serial, tcp or sim", s.Type)

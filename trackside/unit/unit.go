@@ -56,6 +56,11 @@ type Unit struct {
 // New opens the store and recovers the track. It touches no sensor and no
 // network: Run does.
 func New(cfg Config, opt Options) (*Unit, error) {
+	// The same validation as LoadConfig (and so "-check"): a Config built
+	// in code gets it too.
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()

@@ -7,7 +7,10 @@ import "time"
 // Hello asks the decoder whether it is there; it answers with an ack.
 func Hello() []byte { return []byte("%C&") }
 
-// StartRace starts the race: the decoder zeroes its clock.
+// StartRace starts the race: the decoder zeroes its clock and reports
+// detections from then on, until StopRace or a power loss. A decoder that
+// has not had it says nothing, so the decoded Source sends it every time
+// the link opens (see decoded.Protocols).
 func StartRace() []byte { return []byte("%I&") }
 
 // StopRace stops the race: the decoder sends no more detections.

@@ -47,6 +47,7 @@ type decoderClock struct {
 	at       anchor
 	fresh    bool   // the link was (re)opened and no event has been seen yet
 	held     *timed // a passing that disagreed with the anchor, awaiting a verdict
+	why      string // why the next anchor is taken while !anchored, "" for the first event
 }
 
 // anchor is one placement of the decoder clock on the host timeline.
@@ -92,10 +93,17 @@ func newDecoderClock(maxJump time.Duration) *decoderClock {
 }
 
 // linkOpened tells the clock a new connection starts: its first event may
-// re-anchor. A held passing cannot be confirmed across the gap and is
-// rejected.
-func (c *decoderClock) linkOpened() []error {
+// re-anchor. zeroed says the host sent a command that restarts the decoder
+// clock (ZRound's race start): the first event then anchors afresh whatever
+// it reads, since a clock restarted a moment ago can read close to what the
+// old anchor predicts and would otherwise be placed seconds in the past.
+// A held passing cannot be confirmed across the gap and is rejected.
+func (c *decoderClock) linkOpened(zeroed bool) []error {
 	c.fresh = true
+	if zeroed && c.anchored {
+		c.anchored = false
+		c.why = "start command restarted the decoder clock"
+	}
 	if c.held == nil {
 		return nil
 	}
@@ -122,6 +130,14 @@ func (c *decoderClock) classify(a anchor, t time.Duration, host int64) fit {
 		return jumped
 	}
 	return fits
+}
+
+// firstAnchor is the reason logged for an anchor taken while unanchored.
+func (c *decoderClock) firstAnchor() string {
+	if c.why != "" {
+		return c.why
+	}
+	return "first event"
 }
 
 func (c *decoderClock) anchorAt(t time.Duration, host int64) {
@@ -152,8 +168,8 @@ func (c *decoderClock) sync(e timed) (v verdict) {
 	t := e.ev.Time
 	switch {
 	case !c.anchored:
+		v.reanchor = c.firstAnchor()
 		c.anchorAt(t, e.host)
-		v.reanchor = "first event"
 	case outside(c.deviation(t, e.host)):
 		v.reanchor = fmt.Sprintf("decoder clock sync %v off the anchor", c.deviation(t, e.host))
 		c.anchorAt(t, e.host)
@@ -179,9 +195,9 @@ func (c *decoderClock) sync(e timed) (v verdict) {
 func (c *decoderClock) passing(e timed) (v verdict) {
 	t := e.ev.Time
 	if !c.anchored {
+		v.reanchor = c.firstAnchor()
 		c.anchorAt(t, e.host)
 		c.fresh = false
-		v.reanchor = "first event"
 		v.emit = append(v.emit, c.place(e))
 		return v
 	}

@@ -139,7 +139,7 @@ func TestDecoderClock(t *testing.T) {
 					e.ev.Kind = decoder.ClockSync
 					v = c.sync(e)
 				case "open":
-					v.rejects = c.linkOpened()
+					v.rejects = c.linkOpened(false)
 				}
 				var got []time.Duration
 				for _, p := range v.emit {
@@ -223,10 +223,10 @@ func FuzzDecoderClock(f *testing.F) {
 				ev := decoder.Event{Kind: decoder.ClockSync, Time: time.Duration(dec)}
 				check(c.sync(timed{ev: ev, host: host}), before, wasAnchored)
 			case 2:
-				resolved += len(c.linkOpened())
+				resolved += len(c.linkOpened(false))
 			}
 		}
-		resolved += len(c.linkOpened())
+		resolved += len(c.linkOpened(false))
 		if resolved != fed {
 			t.Fatalf("%d passings fed, %d placed or rejected", fed, resolved)
 		}

@@ -53,11 +53,12 @@ func TestProtocolDefaults(t *testing.T) {
 		rtsOff    bool
 		port      int
 		withHello bool
+		start     string
 	}{
-		{"zround", zround.Baud, false, 0, true},
-		{"amb", amb.Baud, false, 0, false},
-		{"ilap", ilap.Baud, true, 0, false},
-		{"p3", 0, false, p3.Port, false},
+		{"zround", zround.Baud, false, 0, true, "%I&"},
+		{"amb", amb.Baud, false, 0, false, ""},
+		{"ilap", ilap.Baud, true, 0, false, ""},
+		{"p3", 0, false, p3.Port, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,8 +66,8 @@ func TestProtocolDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.Baud != tt.baud || p.Port != tt.port || (p.RTS != nil && !*p.RTS) != tt.rtsOff || (len(p.Hello) > 0) != tt.withHello {
-				t.Fatalf("%s = baud %d port %d rts %v hello %q", tt.name, p.Baud, p.Port, p.RTS, p.Hello)
+			if p.Baud != tt.baud || p.Port != tt.port || (p.RTS != nil && !*p.RTS) != tt.rtsOff || (len(p.Hello) > 0) != tt.withHello || string(p.Start) != tt.start {
+				t.Fatalf("%s = baud %d port %d rts %v hello %q start %q", tt.name, p.Baud, p.Port, p.RTS, p.Hello, p.Start)
 			}
 		})
 	}

@@ -49,10 +49,11 @@ type Config struct {
 	// Backoff between reopen attempts and sink retries. 0 means 250 ms to
 	// 10 s.
 	Backoff Backoff
-	// Silence, when > 0, is the longest the link may stay without a
-	// decoded message before it counts as dead and is reopened. Use it for decoders that
-	// send status regularly (P3, AMB); 0 turns it off (ZRound, I-Lap may be
-	// silent between passings).
+	// Silence is the longest the link may stay without a decoded message
+	// before it counts as dead and is reopened. 0 means the Protocol's
+	// Silence (15 s for P3 and AMB, which send status regularly; off for
+	// ZRound and I-Lap, which may be silent between passings); a negative
+	// value turns the watchdog off.
 	Silence time.Duration
 	// Logger for link and input problems; nil means slog.Default().
 	Logger *slog.Logger
@@ -61,7 +62,13 @@ type Config struct {
 	HostClock func() int64
 }
 
-func (c Config) withDefaults() Config {
+func (c Config) withDefaults(p Protocol) Config {
+	switch {
+	case c.Silence == 0:
+		c.Silence = p.Silence
+	case c.Silence < 0:
+		c.Silence = 0
+	}
 	switch {
 	case c.Debounce == 0:
 		c.Debounce = time.Second
@@ -112,7 +119,7 @@ var _ crossing.Source = (*Source)(nil)
 // New returns a Source named name (also Crossing.Source) that reads
 // protocol p over transport t.
 func New(name string, t Transport, p Protocol, cfg Config) *Source {
-	cfg = cfg.withDefaults()
+	cfg = cfg.withDefaults(p)
 	return &Source{
 		name:      name,
 		transport: t,
@@ -223,7 +230,7 @@ func (s *Source) Run(ctx context.Context, sink crossing.Sink) error {
 // starts over).
 func (s *Source) session(ctx context.Context, rwc io.ReadWriteCloser, device string, sink crossing.Sink) (worked bool, err error) {
 	codec := s.proto.New()
-	for _, r := range s.clock.linkOpened() {
+	for _, r := range s.clock.linkOpened(len(s.proto.Start) > 0) {
 		s.reject(r)
 	}
 	// Close unblocks a Read that is not bound by a timeout; serial and
@@ -237,6 +244,11 @@ func (s *Source) session(ctx context.Context, rwc io.ReadWriteCloser, device str
 	if len(s.proto.Hello) > 0 {
 		if _, err := rwc.Write(s.proto.Hello); err != nil {
 			return false, fmt.Errorf("send hello to %s: %w", device, err)
+		}
+	}
+	if len(s.proto.Start) > 0 {
+		if _, err := rwc.Write(s.proto.Start); err != nil {
+			return false, fmt.Errorf("send start command to %s: %w", device, err)
 		}
 	}
 	buf := make([]byte, 4096)

@@ -229,6 +229,33 @@ func TestSourceSilentLinkIsReopened(t *testing.T) {
 	waitFor(t, "reopened", func() bool { return src.Health().Reconnect == 1 })
 }
 
+// The silence limit belongs to the protocol (P3 and AMB send status every
+// few seconds); a Config that does not set one takes it.
+func TestSourceSilenceComesFromTheProtocol(t *testing.T) {
+	links := newPipeLinks()
+	dec := links.next()
+	p := lineProtocol
+	p.Silence = 50 * time.Millisecond
+	cfg := fastConfig(t)
+	cfg.Backoff = Backoff{Min: 200 * time.Millisecond, Max: 400 * time.Millisecond}
+	src := New("line:test", links, p, cfg)
+	run(t, src, (&recorder{}).sink)
+	write(t, dec, "S\n")
+	waitFor(t, "silent link reported down", func() bool {
+		return strings.Contains(src.Health().Detail, "no data from pipe 1 for 50ms")
+	})
+	for _, name := range []string{"p3", "amb"} {
+		if p, _ := ProtocolByName(name); p.Silence != 15*time.Second {
+			t.Errorf("%s silence %v, want 15s", name, p.Silence)
+		}
+	}
+	for _, name := range []string{"zround", "ilap"} {
+		if p, _ := ProtocolByName(name); p.Silence != 0 {
+			t.Errorf("%s silence %v, want none (silent between passings)", name, p.Silence)
+		}
+	}
+}
+
 func TestSourceRunRefusesWhatCannotWork(t *testing.T) {
 	sink := (&recorder{}).sink
 	configErr := transportFunc(func(ctx context.Context) (io.ReadWriteCloser, string, error) {

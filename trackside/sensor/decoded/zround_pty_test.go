@@ -36,25 +36,6 @@ func newPty(t *testing.T) (*os.File, string) {
 	return m, name
 }
 
-// readHello reads what the Source sent on open from the master.
-func readHello(t *testing.T, m *os.File, want []byte) {
-	t.Helper()
-	got := make(chan []byte, 1)
-	go func() {
-		buf := make([]byte, len(want))
-		n, _ := io.ReadFull(m, buf)
-		got <- buf[:n]
-	}()
-	select {
-	case b := <-got:
-		if string(b) != string(want) {
-			t.Fatalf("hello on the wire %q, want %q", b, want)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatalf("no hello %q on the wire", want)
-	}
-}
-
 func zroundProtocol(t *testing.T) Protocol {
 	t.Helper()
 	p, err := ProtocolByName("zround")
@@ -74,7 +55,7 @@ func TestZRoundOverPseudoTerminal(t *testing.T) {
 	if d := src.Health().Detail; d != path {
 		t.Errorf("health detail %q, want the device path %q", d, path)
 	}
-	readHello(t, m, zround.Hello())
+	awaitStart(t, m)
 
 	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
 	frames := func(ff ...[]byte) string {
@@ -137,45 +118,90 @@ func (p *ptyPlug) Open(ctx context.Context) (io.ReadWriteCloser, string, error) 
 	}
 }
 
-func TestZRoundUnplugAndReplug(t *testing.T) {
+// awaitStart plays the host side of a ZRound decoder that reports nothing
+// until it is told to start: it reads what the host writes on m until the
+// race start "%I&" arrives (after the hello "%C&"), and fails the test if
+// it never does. Only then may the test write passings, on a decoder clock
+// zeroed by that start.
+func awaitStart(t *testing.T, m *os.File) {
+	t.Helper()
+	got := make(chan string, 1)
+	go func() {
+		var seen []byte
+		buf := make([]byte, 64)
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+			n, err := m.Read(buf)
+			seen = append(seen, buf[:n]...)
+			if strings.Contains(string(seen), string(zround.StartRace())) {
+				got <- string(seen)
+				return
+			}
+			if err != nil {
+				// EIO until the Source has opened the slave side.
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}()
+	select {
+	case seen := <-got:
+		want := string(zround.Hello()) + string(zround.StartRace())
+		if seen != want {
+			t.Fatalf("host sent %q on open, want %q (hello, then race start)", seen, want)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatalf("the decoder never got the race start %q: it stays silent and no lap is ever timed", zround.StartRace())
+	}
+}
+
+// A ZRound decoder reports only after the host's race start, and forgets
+// it when it loses power (a USB-powered decoder on every unplug): the
+// Source sends it on every open, and anchors the restarted decoder clock
+// afresh instead of placing its small times on the old anchor.
+func TestZRoundStartCommandOnEveryOpen(t *testing.T) {
 	p := zroundProtocol(t)
 	plug := &ptyPlug{paths: make(chan string, 1), baud: p.Baud}
 	m1, path1 := newPty(t)
 	plug.paths <- path1
 	cfg := fastConfig(t)
-	// Long enough for the test to see the down state between tries.
 	cfg.Backoff = Backoff{Min: 200 * time.Millisecond, Max: 400 * time.Millisecond}
+	cfg.Debounce = -1 // laps of 300 ms keep the test short
 	src := New("zround:usb", plug, p, cfg)
 	var rec recorder
 	run(t, src, rec.sink)
-	waitFor(t, "first device open", func() bool { return src.Health().State == crossing.StateOK })
-	readHello(t, m1, zround.Hello())
 
-	const first = 10 * time.Second
-	m1.Write(zround.EncodePassing(7, first))
-	rec.waitN(t, 1)
-	sent := time.Now()
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	awaitStart(t, m1)
+	// The decoder plays in real time: its clock runs as the host's does.
+	m1.Write(zround.EncodePassing(7, ms(100)))
+	time.Sleep(300 * time.Millisecond)
+	m1.Write(zround.EncodePassing(7, ms(400)))
+	rec.waitN(t, 2)
 
-	m1.Close() // unplugged
+	m1.Close() // unplugged: the decoder loses power and its start
 	waitFor(t, "state down", func() bool { return src.Health().State == crossing.StateDown })
-	if h := src.Health(); h.Detail == "" || h.Reconnect != 0 {
-		t.Errorf("health after unplug = %+v, want the read error and no reconnect yet", h)
-	}
-
 	m2, path2 := newPty(t)
 	plug.paths <- path2
-	waitFor(t, "second device open", func() bool { return src.Health().State == crossing.StateOK })
-	readHello(t, m2, zround.Hello())
-	if h := src.Health(); h.Reconnect != 1 || h.Detail != path2 {
-		t.Errorf("health after re-plug = %+v, want 1 reconnect on %s", h, path2)
+	awaitStart(t, m2)
+	// The clock restarted at the new start and reads less than a second:
+	// on the old anchor these passings would land before the ones above.
+	m2.Write(zround.EncodePassing(7, ms(200)))
+	m2.Write(zround.EncodePassing(7, ms(500)))
+	got := rec.waitN(t, 4)
+	if len(got) != 4 {
+		t.Fatalf("%d crossings, want 4", len(got))
 	}
-	// The decoder kept counting while the cable was out: its next passing
-	// is as much later as the host saw pass, to the millisecond.
-	second := first + time.Since(sent).Truncate(time.Millisecond) + 4*time.Second
-	time.Sleep(3 * time.Millisecond)
-	m2.Write(zround.EncodePassing(7, second))
-	got := rec.waitN(t, 2)
-	assertLaps(t, got, second-first)
+	for _, i := range []int{1, 3} {
+		if d := time.Duration(got[i].MonoNS - got[i-1].MonoNS); d != ms(300) {
+			t.Errorf("crossing %d→%d: %v apart, want exactly 300ms (decoder difference)", i-1, i, d)
+		}
+	}
+	if got[2].MonoNS <= got[1].MonoNS {
+		t.Errorf("first crossing after the restart placed %v before the last one before it",
+			time.Duration(got[1].MonoNS-got[2].MonoNS))
+	}
+	if h := src.Health(); h.Reconnect != 1 || h.Crossings != 4 || h.Rejects != 0 {
+		t.Errorf("health = %+v, want 1 reconnect, 4 crossings, no rejects", h)
+	}
 }
 
 // A pseudo-terminal has no modem lines: asking for an RTS level (I-Lap) on

@@ -49,7 +49,7 @@ func TestOpenChipWithoutHardware(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenChip: %v", err)
 	}
-	_, err = chip.Request([]int{17}, true, DefaultDebounce)
+	_, err = chip.Request([]int{17}, true, 5*time.Millisecond)
 	if !errors.Is(err, ErrChipNotFound) {
 		t.Errorf("Request = %v, want ErrChipNotFound", err)
 	}

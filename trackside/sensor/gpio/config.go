@@ -7,11 +7,10 @@ import (
 	"time"
 )
 
-// Defaults applied by New.
-const (
-	DefaultDebounce = 5 * time.Millisecond
-	DefaultHoldOff  = 300 * time.Millisecond
-)
+// DefaultHoldOff is the hold-off New applies when Config.HoldOff is 0.
+// Kernel debounce has no default period: it is off unless asked for (see
+// Config.Debounce).
+const DefaultHoldOff = 300 * time.Millisecond
 
 // Bounds that catch unit mistakes (5e9 meant as milliseconds) in the config.
 const (
@@ -38,18 +37,19 @@ type Config struct {
 	// ActiveLow: the sensor pulls the line low when the beam is broken or the
 	// strip pressed. The crossing is the edge to the active level.
 	ActiveLow bool
-	// Debounce is the kernel debounce period: 0 means DefaultDebounce, a
-	// negative value turns kernel debounce off.
+	// Debounce is the kernel debounce period; 0 (the default) leaves kernel
+	// debounce off, a negative value is an error.
 	//
-	// Kernel debounce filters glitches shorter than the period (noise on a
-	// long cable would otherwise be a false lap), but the kernel stamps a
-	// debounced edge when the line has been stable for the period, from a
-	// workqueue (debounce_work_func in gpiolib-cdev.c): every stamp is late
-	// by the period rounded up to whole jiffies, plus up to a jiffy of
-	// jitter (4 ms at HZ=250), which lands in the lap times. Without
-	// debounce the stamp is taken in the hard IRQ handler. Keep the period
-	// shorter than the shortest real pulse (a wheel on a pressure strip is
-	// a few ms at speed).
+	// Off is the default because a debounced edge is stamped late and
+	// unevenly: the kernel stamps it when the line has been stable for the
+	// period, from a workqueue (debounce_work_func in gpiolib-cdev.c), so
+	// every stamp is late by the period rounded up to whole jiffies plus up
+	// to a jiffy of jitter (4 ms at HZ=250), and that jitter lands in the lap
+	// times. Without debounce the stamp is taken in the hard IRQ handler, and
+	// chatter of one crossing is absorbed by HoldOff (and the race's minimum
+	// lap). Turn it on only for glitches on a long, noisy cable, with a
+	// period shorter than the shortest real pulse (a wheel on a pressure
+	// strip is a few ms at speed).
 	Debounce time.Duration
 	// HoldOff: an edge on any strip of a line less than HoldOff after the
 	// line's last accepted crossing (by kernel timestamp) is chatter of that
@@ -89,8 +89,8 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	switch {
-	case c.Debounce == 0:
-		c.Debounce = DefaultDebounce
+	case c.Debounce < 0:
+		return c, fmt.Errorf("debounce %v is negative (0 leaves kernel debounce off)", c.Debounce)
 	case c.Debounce > maxDebounce:
 		return c, fmt.Errorf("debounce %v is longer than %v", c.Debounce, maxDebounce)
 	}

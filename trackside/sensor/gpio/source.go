@@ -4,9 +4,10 @@
 // Every crossing carries the kernel's CLOCK_MONOTONIC stamp of its edge, so
 // lap times (differences of stamps) do not depend on when Go got to read
 // the event. Chatter of one physical crossing is removed per timing LINE:
-// the kernel debounces each input, and an edge on any strip of a line
-// within the hold-off of that line's last accepted crossing is dropped, so
-// a car touching both strips of a pair is one crossing. Events the kernel
+// an edge on any strip of a line within the hold-off of that line's last
+// accepted crossing is dropped, so a car touching both strips of a pair is
+// one crossing. Kernel debounce is off unless configured (Config.Debounce
+// says why: it delays and jitters the stamps). Events the kernel
 // had to drop (its buffer overflowed) show up as gaps in the per-line
 // sequence numbers and are reported in Health.Lost.
 //
@@ -177,7 +178,7 @@ func (s *Source) Run(ctx context.Context, sink crossing.Sink) error {
 	return nil
 }
 
-func (s *Source) debounce() time.Duration { return max(s.cfg.Debounce, 0) }
+func (s *Source) debounce() time.Duration { return s.cfg.Debounce }
 
 // serve reads one request's edges until ctx is done or the edges end.
 func (s *Source) serve(ctx context.Context, lines Lines, sink crossing.Sink) error {

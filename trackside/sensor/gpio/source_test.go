@@ -71,6 +71,8 @@ func TestNewValidates(t *testing.T) {
 			cfg: Config{Lines: one, HoldOff: 300 * time.Second}, wantErr: "hold-off"},
 		{name: "debounce in wrong unit", src: "g", chip: newFakeChip(),
 			cfg: Config{Lines: one, Debounce: 5 * time.Second}, wantErr: "debounce"},
+		{name: "negative debounce", src: "g", chip: newFakeChip(),
+			cfg: Config{Lines: one, Debounce: -time.Millisecond}, wantErr: "debounce -1ms is negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +100,9 @@ func TestNewCopiesConfig(t *testing.T) {
 	if _, ok := s.lineOf[17]; !ok || s.cfg.Lines[0].Offsets[0] != 17 {
 		t.Fatal("source shares its offsets with the caller's slice")
 	}
-	if s.cfg.HoldOff != DefaultHoldOff || s.cfg.Debounce != DefaultDebounce {
+	// Kernel debounce stays off unless asked for: it would delay and
+	// jitter the kernel's stamps.
+	if s.cfg.HoldOff != DefaultHoldOff || s.cfg.Debounce != 0 {
 		t.Errorf("defaults: hold-off %v debounce %v", s.cfg.HoldOff, s.cfg.Debounce)
 	}
 }
@@ -355,7 +359,7 @@ func TestRunDeliversAndReleases(t *testing.T) {
 		t.Errorf("state after Run = %q, want down", h.State)
 	}
 	got := chip.calls()
-	if len(got) != 1 || !equalInts(got[0].offsets, []int{17, 22, 27}) || !got[0].activeLow || got[0].debounce != DefaultDebounce {
+	if len(got) != 1 || !equalInts(got[0].offsets, []int{17, 22, 27}) || !got[0].activeLow || got[0].debounce != 0 {
 		t.Errorf("requests = %+v", got)
 	}
 }
@@ -372,16 +376,18 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
-func TestRunNegativeDebounceTurnsKernelDebounceOff(t *testing.T) {
-	chip := newFakeChip()
-	cfg := twoLines()
-	cfg.Debounce = -1
-	s := newTestSource(t, chip, cfg)
-	stop := startRun(t, s, newRecorder(0).sink)
-	granted(t, chip)
-	stop()
-	if got := chip.calls(); len(got) != 1 || got[0].debounce != 0 || got[0].activeLow {
-		t.Errorf("requests = %+v, want debounce 0, active high", got)
+func TestRunDebounceIsPassedToTheKernel(t *testing.T) {
+	for _, d := range []time.Duration{0, 5 * time.Millisecond} {
+		chip := newFakeChip()
+		cfg := twoLines()
+		cfg.Debounce = d
+		s := newTestSource(t, chip, cfg)
+		stop := startRun(t, s, newRecorder(0).sink)
+		granted(t, chip)
+		stop()
+		if got := chip.calls(); len(got) != 1 || got[0].debounce != d || got[0].activeLow {
+			t.Errorf("debounce %v: requests = %+v, want debounce %v, active high", d, got, d)
+		}
 	}
 }
 
