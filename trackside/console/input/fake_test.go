@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -49,9 +50,13 @@ func newFake(spec deviceSpec, r io.Reader) *fakeDevice { return &fakeDevice{spec
 
 func (f *fakeDevice) Read(p []byte) (int, error) {
 	if f.closed.Load() {
-		return 0, syscall.EBADF
+		return 0, os.ErrClosed
 	}
-	return f.r.Read(p)
+	n, err := f.r.Read(p)
+	if f.closed.Load() {
+		return 0, os.ErrClosed // like an os.File closed during its Read
+	}
+	return n, err
 }
 
 func (f *fakeDevice) Close() error {
@@ -151,6 +156,12 @@ func (s *fakeSource) Open(path string) (Device, error) {
 	d, ok := s.devs[path]
 	if !ok {
 		return nil, syscall.ENOENT
+	}
+	if f, ok := d.(*fakeDevice); ok && f.closed.Load() {
+		return nil, syscall.ENODEV // a device is good for one open, like a node whose device went away
+	}
+	if c, ok := d.(clockDevice); ok && c.closed.Load() {
+		return nil, syscall.ENODEV
 	}
 	return d, nil
 }

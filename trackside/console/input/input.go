@@ -25,6 +25,7 @@ type Input struct {
 	out chan Event
 
 	rescan chan struct{}
+	scanMu sync.Mutex // one scan at a time, so a device is opened once
 
 	mu      sync.Mutex
 	open    map[string]*reader
@@ -173,6 +174,8 @@ func (in *Input) deliver(ctx context.Context) {
 
 // scan opens every listed device not yet open or skipped.
 func (in *Input) scan() {
+	in.scanMu.Lock()
+	defer in.scanMu.Unlock()
 	paths, err := in.src.List()
 	if err != nil {
 		in.log.Warn("listing input devices", "err", err)
@@ -249,7 +252,9 @@ func (in *Input) start(path string) {
 		} else {
 			in.log.Info("input device gone", "path", path, "name", r.name, "err", err)
 		}
-		in.Rescan()
+		// No immediate rescan: a device that fails at once after opening
+		// would be reopened in a tight loop. The next periodic scan finds it
+		// (or its replacement after a replug) again.
 	}()
 }
 
@@ -337,6 +342,7 @@ func (r *reader) armLongPress() {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.p.tick(clock.Now())
+			r.armLongPress() // still pending if the clocks disagree slightly: wait again
 		})
 		return
 	}
