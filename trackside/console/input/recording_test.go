@@ -154,9 +154,10 @@ func recordings() []recording {
 	noSlots.slots = nil
 	resynced := mtPanel
 	resynced.slotsLater = map[uint16][]int32{ // the kernel's view after the drop: finger 200 still down
-		AbsMTTrackingID: {200, -1, -1, -1, -1, -1, -1, -1, -1, -1},
-		AbsMTPositionX:  {3000, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-		AbsMTPositionY:  {3000, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		// and finger 201, whose touch-down was lost, down in slot 1
+		AbsMTTrackingID: {200, 201, -1, -1, -1, -1, -1, -1, -1, -1},
+		AbsMTPositionX:  {3000, 2000, 0, 0, 0, 0, 0, 0, 0, 0},
+		AbsMTPositionY:  {3000, 2000, 0, 0, 0, 0, 0, 0, 0, 0},
 	}
 	dropped := func() []byte {
 		s := newStream(Layout64)
@@ -168,6 +169,7 @@ func recordings() []recording {
 			ev(EvAbs, AbsMTTrackingID, -1).ev(EvAbs, AbsMTSlot, 1).ev(EvAbs, AbsMTTrackingID, 201).
 			ev(EvAbs, AbsMTPositionX, 2000).syn()
 		s.at(ms(20, 100)).mtX(0, 3100) // finger 200 still moving: it is not a new gesture
+		s.at(ms(20, 150)).mtUp(1) // finger 201 lifts: no tap from a touch-down never seen
 		s.at(ms(20, 200)).mtUp(0)
 		s.at(ms(21, 0)).mtDown(0, 202, 2048, 2048)
 		s.at(ms(21, 50)).mtUp(0)
@@ -223,6 +225,12 @@ func recordings() []recording {
 				s.at(ms(12, 0)).ev(EvAbs, AbsMTSlot, 99).ev(EvAbs, AbsMTTrackingID, 110).ev(EvAbs, AbsMTPositionX, 1000).syn()
 				s.at(ms(12, 100)).mtDown(0, 111, 2048, 2048)
 				s.at(ms(12, 150)).mtUp(0)
+				// held past the long-press time, then moved: the long-press
+				// stands (the timestamps say it was due before the move)
+				s.at(ms(13, 0)).mtDown(0, 112, 1000, 1000)
+				s.at(ms(13, 700)).mtX(0, 1500)
+				s.at(ms(13, 720)).mtX(0, 1700)
+				s.at(ms(13, 800)).mtUp(0)
 				return s.b
 			},
 			want: []Event{
@@ -237,6 +245,7 @@ func recordings() []recording {
 				Drag{X: 429, Y: 234, DX: 39, DY: 0, Phase: DragBegin},
 				Drag{X: 429, Y: 234, Phase: DragCancel},
 				Tap{X: 400, Y: 240},
+				LongPress{X: 195, Y: 117},
 			},
 			offPanel: 3, malformed: 3,
 		},
