@@ -169,7 +169,7 @@ func recordings() []recording {
 			ev(EvAbs, AbsMTTrackingID, -1).ev(EvAbs, AbsMTSlot, 1).ev(EvAbs, AbsMTTrackingID, 201).
 			ev(EvAbs, AbsMTPositionX, 2000).syn()
 		s.at(ms(20, 100)).mtX(0, 3100) // finger 200 still moving: it is not a new gesture
-		s.at(ms(20, 150)).mtUp(1) // finger 201 lifts: no tap from a touch-down never seen
+		s.at(ms(20, 150)).mtUp(1)      // finger 201 lifts: no tap from a touch-down never seen
 		s.at(ms(20, 200)).mtUp(0)
 		s.at(ms(21, 0)).mtDown(0, 202, 2048, 2048)
 		s.at(ms(21, 50)).mtUp(0)
