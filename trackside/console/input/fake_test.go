@@ -121,10 +121,12 @@ type fakeSource struct {
 	mu    sync.Mutex
 	devs  map[string]Device
 	opens map[string]int
+	// refuse makes the next Open of a path fail (udev not done yet).
+	refuse map[string]error
 }
 
 func newFakeSource() *fakeSource {
-	return &fakeSource{devs: map[string]Device{}, opens: map[string]int{}}
+	return &fakeSource{devs: map[string]Device{}, opens: map[string]int{}, refuse: map[string]error{}}
 }
 
 func (s *fakeSource) plug(path string, d Device) {
@@ -153,6 +155,10 @@ func (s *fakeSource) Open(path string) (Device, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opens[path]++
+	if err := s.refuse[path]; err != nil {
+		delete(s.refuse, path)
+		return nil, err
+	}
 	d, ok := s.devs[path]
 	if !ok {
 		return nil, syscall.ENOENT

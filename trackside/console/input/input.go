@@ -29,7 +29,8 @@ type Input struct {
 
 	mu      sync.Mutex
 	open    map[string]*reader
-	skipped map[string]string // path -> why it is not used (not touch/keyboard, or an error)
+	skipped map[string]bool   // neither touch nor keyboard: not opened again while listed
+	failed  map[string]string // last open error, logged when it changes; retried every scan
 	gone    counters          // counters of devices already closed
 	unplugs uint64
 	readers sync.WaitGroup
@@ -53,7 +54,7 @@ func New(cfg Config, src Source, log *slog.Logger) (*Input, error) {
 		cfg: cfg, src: src, log: log.With("component", "console-input"), hot: hot,
 		q: newQueue(cfg.QueueSize), out: make(chan Event),
 		rescan: make(chan struct{}, 1),
-		open:   make(map[string]*reader), skipped: make(map[string]string),
+		open:   make(map[string]*reader), skipped: make(map[string]bool), failed: make(map[string]string),
 	}, nil
 }
 
@@ -199,35 +200,51 @@ func (in *Input) scan() {
 			delete(in.skipped, path) // a device plugged in later may get this name
 		}
 	}
+	for path := range in.failed {
+		if !listed[path] {
+			delete(in.failed, path)
+		}
+	}
 	in.mu.Unlock()
 }
 
-func (in *Input) skip(path, why string, level slog.Level) {
+// fail records why path could not be used. It is tried again at the next
+// scan: right after a plug-in udev may not yet have given the node its
+// group, so the first open can fail with EACCES. Logged once per reason.
+func (in *Input) fail(path string, err error) {
 	in.mu.Lock()
-	in.skipped[path] = why
+	repeated := in.failed[path] == err.Error()
+	in.failed[path] = err.Error()
 	in.mu.Unlock()
-	in.log.Log(context.Background(), level, "input device not used", "path", path, "why", why)
+	if !repeated {
+		in.log.Warn("input device not usable; retrying every scan", "path", path, "err", err)
+	}
 }
 
 func (in *Input) start(path string) {
 	dev, err := in.src.Open(path)
 	if err != nil {
-		in.skip(path, err.Error(), slog.LevelWarn)
+		in.fail(path, err)
 		return
 	}
 	r, err := in.setup(path, dev)
 	if err != nil {
 		dev.Close()
-		in.skip(path, err.Error(), slog.LevelWarn)
+		in.fail(path, err)
 		return
 	}
 	if r == nil {
 		dev.Close()
-		in.skip(path, "neither a touchscreen nor a keyboard", slog.LevelDebug)
+		in.mu.Lock()
+		in.skipped[path] = true
+		delete(in.failed, path)
+		in.mu.Unlock()
+		in.log.Debug("input device is neither a touchscreen nor a keyboard", "path", path)
 		return
 	}
 	in.mu.Lock()
 	in.open[path] = r
+	delete(in.failed, path)
 	in.mu.Unlock()
 	in.log.Info("input device opened", "path", path, "name", r.name, "kind", r.p.caps.Kind.String())
 	in.readers.Add(1)

@@ -89,6 +89,24 @@ func TestDiscoveryUsesTouchAndKeyboardsOnly(t *testing.T) {
 	}
 }
 
+// Right after a plug-in the node may still be root-only: the first open
+// fails, the next scan opens it.
+func TestOpenFailureIsRetried(t *testing.T) {
+	src := newFakeSource()
+	r, w := io.Pipe()
+	defer w.Close()
+	src.plug("/dev/input/event7", newFake(keypadSpec, r))
+	src.refuse["/dev/input/event7"] = syscall.EACCES
+	cfg := screen800
+	cfg.Rescan = time.Hour
+	in := startInput(t, src, cfg)
+	eventually(t, "first open refused", func() bool { return src.openCount("/dev/input/event7") == 1 })
+	in.scan()
+	if n := len(in.Stats().Devices); n != 1 || src.openCount("/dev/input/event7") != 2 {
+		t.Fatalf("%d devices after a second scan", n)
+	}
+}
+
 // The touchscreen is unplugged in the middle of a drag (its read fails with
 // ENODEV): the drag is cancelled, never finished, and the same panel
 // plugged back in under another name works again.
