@@ -71,13 +71,18 @@ func (s Dir) Open(path string) (Device, error) {
 	// timer can read the same clock.
 	clock := int32(unix.CLOCK_MONOTONIC)
 	if err := d.ioctl(eviocsclockid(), unsafe.Pointer(&clock)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: EVIOCSCLOCKID: %w", path, err)
+		// Kernels before 3.4 cannot switch: the device still works, but its
+		// long-presses fire at the next event or the lift, not on a timer.
+		return d, nil
 	}
-	return d, nil
+	return monotonicEvdev{d}, nil
 }
 
 type evdev struct{ f *os.File }
+
+// monotonicEvdev is an evdev whose timestamps come from CLOCK_MONOTONIC,
+// so the long-press timer can read the same clock.
+type monotonicEvdev struct{ *evdev }
 
 func (d *evdev) ioctl(req uintptr, arg unsafe.Pointer) error {
 	rc, err := d.f.SyscallConn()
@@ -148,7 +153,7 @@ func (d *evdev) KeyState() ([]byte, error) {
 }
 
 // Now reads CLOCK_MONOTONIC, the clock Open switched the timestamps to.
-func (d *evdev) Now() time.Duration {
+func (monotonicEvdev) Now() time.Duration {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
 		return 0
