@@ -262,7 +262,9 @@ func (in *Input) start(path string) {
 		in.mu.Lock()
 		delete(in.open, path)
 		in.gone.add(c)
-		in.unplugs++
+		if !errors.Is(err, errClosed) { // closed by Run's shutdown: not an unplug
+			in.unplugs++
+		}
 		in.mu.Unlock()
 		if !errors.Is(err, syscall.ENODEV) && !errors.Is(err, io.EOF) && !errors.Is(err, errClosed) {
 			in.log.Warn("input device read failed; reopening", "path", path, "name", r.name, "err", err)

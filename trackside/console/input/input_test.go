@@ -320,3 +320,38 @@ func TestLongPressFiresWhileHeld(t *testing.T) {
 		t.Fatalf("the long-press's lift must add nothing: %v", e)
 	}
 }
+
+// 10,000 events of taps (833 of them) reach a console that takes nothing
+// until the reader has finished: the queue keeps its 256 oldest (plus the
+// one being handed over), counts the rest as dropped, and the reader is
+// never held up.
+func TestTapFloodDropsBeyondTheQueue(t *testing.T) {
+	s := newStream(Layout64).at(ms(300, 0))
+	taps := 0
+	for len(s.b)/Layout64.Size()+12 <= 10000 {
+		s.mtDown(0, int32(taps+1), 2048, 2048)
+		s.t += 500 * time.Microsecond
+		s.mtUp(0)
+		s.t += 500 * time.Microsecond
+		taps++
+	}
+	src := newFakeSource()
+	src.plug("/dev/input/event0", newFake(mtPanel, bytes.NewReader(s.b)))
+	cfg := screen800
+	cfg.Rescan = time.Hour
+	in := startInput(t, src, cfg)
+	eventually(t, "the flood read", func() bool { return in.Stats().Unplugs == 1 })
+	st := in.Stats()
+	if st.Dropped < uint64(taps-defaultQueueSize-1) || st.Dropped > uint64(taps-defaultQueueSize) {
+		t.Fatalf("%d taps, dropped %d with a queue of %d", taps, st.Dropped, defaultQueueSize)
+	}
+	for i := 0; i < taps-int(st.Dropped); i++ {
+		if e := nextEvent(t, in); e != (Tap{X: 400, Y: 240}) {
+			t.Fatalf("event %d: %v", i, e)
+		}
+	}
+	if _, ok := in.q.pop(); ok {
+		t.Error("more events than taps not dropped")
+	}
+	t.Logf("%d taps in %d events: %d dropped", taps, len(s.b)/Layout64.Size(), st.Dropped)
+}
