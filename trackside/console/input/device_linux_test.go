@@ -3,11 +3,14 @@
 package input
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The request numbers as linux/input.h's _IOR/_IOW/_IOC macros compute them
@@ -59,5 +62,35 @@ func TestDirOpenRejectsNonEvdev(t *testing.T) {
 	_, err = Dir{}.Open(filepath.Join(t.TempDir(), "event0"))
 	if err == nil || !strings.Contains(err.Error(), "open input device") {
 		t.Errorf("open missing node: %v", err)
+	}
+}
+
+// Dir.Open opens nodes with os.OpenFile, which puts pollable files (evdev
+// nodes, FIFOs) in the runtime's poller: Close must end a Read blocked on
+// a quiet device, or Run could not stop. A FIFO stands in for the node.
+func TestCloseEndsABlockedRead(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "event0")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(fifo, os.O_RDWR, 0) // RDWR: the open does not wait for a writer
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &evdev{f: f}
+	done := make(chan error, 1)
+	go func() {
+		_, err := d.Read(make([]byte, 24))
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let the Read block (the test passes either way)
+	d.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrClosed) {
+			t.Errorf("read ended with %v, want os.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the blocked Read")
 	}
 }
