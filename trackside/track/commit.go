@@ -159,7 +159,9 @@ func (t *Track) reject(batch []request, results []result) {
 			t.mu.Lock()
 			t.rejected++
 			t.mu.Unlock()
-			t.log.Warn("crossing rejected", "err", results[i].err)
+			// The source logs what it could not record (crossing.Deliver);
+			// here it is only counted, so a broken input does not log twice.
+			t.log.Debug("crossing rejected", "err", results[i].err)
 			break
 		}
 	}
