@@ -45,6 +45,9 @@ type SensorStatus struct {
 	Lost      uint64 `json:"lost"`
 	Chatter   uint64 `json:"chatter"`
 	Reconnect uint64 `json:"reconnects"`
+	// Foreign counts this input's crossings of a transponder other than
+	// the one the race is bound to: recorded, never timed.
+	Foreign uint64 `json:"foreign"`
 }
 
 // Status is a unit's retained status; the broker publishes the LWT form
@@ -56,6 +59,8 @@ type Status struct {
 	ClockSynced    bool           `json:"clock_synced"`
 	Sensors        []SensorStatus `json:"sensors,omitempty"`
 	OutboxDepth    int            `json:"outbox_depth"`
+	Foreign        uint64         `json:"foreign"`                    // crossings of transponders the race is not bound to (all inputs)
+	Rejected       uint64         `json:"rejected"`                   // malformed crossings the track refused (never recorded)
 	LastCrossingAt int64          `json:"last_crossing_at,omitempty"` // Unix ms, when the clock is synced
 	Shows          string         `json:"shows,omitempty"`            // kiosks: what the screen shows
 }
@@ -92,6 +97,11 @@ type LapInfo struct {
 	Manual    bool  `json:"manual,omitempty"`
 	DNF       bool  `json:"dnf,omitempty"`
 	Deleted   bool  `json:"deleted,omitempty"`
+	// HostTimed: the lap spans a restart or reconnect of the decoder, so
+	// its time is partly host arrival time, not the decoder's clock.
+	HostTimed bool `json:"host_timed,omitempty"`
+	// Review: host-timed and not yet edited or deleted by an official.
+	Review bool `json:"review,omitempty"`
 }
 
 // LiveRace is the race in progress on a track.
@@ -110,6 +120,14 @@ type LiveRace struct {
 	Resets       int       `json:"resets"` // on the lap in progress
 	BestMS       int64     `json:"best_ms,omitempty"`
 	Laps         []LapInfo `json:"laps"`
+	// Transponder the race is bound to ("" until bound): crossings of
+	// other transponders do not time it. Binding is "preset" (the racer's
+	// transponder or an official's choice) or "learned" (the first
+	// transponder that crossed after the load).
+	Transponder string `json:"transponder,omitempty"`
+	Binding     string `json:"binding,omitempty"`
+	// Review counts the laps an official should review (LapInfo.Review).
+	Review int `json:"review,omitempty"`
 }
 
 // RaceState is a track's retained current race (nil Race: none) and queue.

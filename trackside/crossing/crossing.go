@@ -6,6 +6,7 @@ package crossing
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -64,7 +65,18 @@ type Crossing struct {
 	// Host is the host wall-clock time at which the crossing was read, for
 	// humans and logs only; never used for lap times.
 	Host time.Time `json:"host"`
+	// HostTimed says MonoNS is not on the same placement of the decoder
+	// clock as this transponder's previous crossing from this source: the
+	// decoder restarted or the link was reopened in between, and the clock
+	// was anchored again from a host arrival time. A lap that ends here is
+	// partly timed by the host, not by the decoder.
+	HostTimed bool `json:"host_timed,omitempty"`
 }
+
+// ErrRejected is wrapped by a Sink's error for a crossing it refuses as
+// malformed (no source name, negative line, unknown clock): offering it
+// again cannot succeed.
+var ErrRejected = errors.New("crossing rejected")
 
 // Sink receives crossings. It returns nil only once the crossing is recorded
 // durably (committed and fsynced); a source may acknowledge its device only

@@ -50,3 +50,31 @@ func BenchmarkTick(b *testing.B) {
 		_ = e.Tick(now)
 	}
 }
+
+// BenchmarkPassBound is BenchmarkCrossing for a decoder crossing of the
+// race's bound transponder: the binding check is two string compares.
+func BenchmarkPassBound(b *testing.B) {
+	e, now := benchRace(b)
+	e.cur.Transponder, e.cur.Binding = "1001", BoundLearned
+	stamp := now - int64(9*time.Second) + int64(time.Millisecond)
+	for b.Loop() {
+		eff, err := e.Pass(Pass{Stamp: stamp, Transponder: "1001"})
+		if err != nil || len(eff.Recorded) != 1 {
+			b.Fatalf("crossing: %+v, %v", eff, err)
+		}
+		e.cur.Laps = e.cur.Laps[:60]
+	}
+}
+
+// BenchmarkPassForeign: another car's crossing is turned away before any
+// copy of the race is made.
+func BenchmarkPassForeign(b *testing.B) {
+	e, now := benchRace(b)
+	e.cur.Transponder, e.cur.Binding = "1001", BoundLearned
+	for b.Loop() {
+		eff, err := e.Pass(Pass{Stamp: now, Transponder: "2002"})
+		if err != nil || !eff.Foreign {
+			b.Fatalf("crossing: %+v, %v", eff, err)
+		}
+	}
+}

@@ -69,19 +69,44 @@ func expiredWarning(action string, r *Race) string {
 	return fmt.Sprintf("%s: race time expired (%s); race is over", action, r.Config.Expiry)
 }
 
-// Crossing applies a recorded crossing of timing line `line` at stamp.
-// Only line 0 (start/finish) times laps; crossings that cannot count are
-// ignored with a Warning, never an error, since the crossing itself is a
-// fact the app stores anyway.
+// Pass is a recorded crossing as the engine takes it.
+type Pass struct {
+	Stamp int64 // monotonic ns
+	Line  int   // timing line; only 0 (start/finish) times laps
+	// Transponder is the car's id, "" for an input that cannot tell cars
+	// apart (beam break, pressure strip): such a crossing always counts.
+	Transponder string
+	// HostTimed: the stamp is not on the same decoder clock placement as
+	// this car's previous crossing (the decoder restarted or reconnected
+	// in between), so a lap it closes is partly timed by host arrival.
+	HostTimed bool
+}
+
+// Crossing applies a recorded crossing of timing line `line` at stamp from
+// an input that cannot tell cars apart (Pass without a transponder).
 func (e *Engine) Crossing(stamp int64, line int) (Effect, error) {
-	if line < 0 {
-		return Effect{}, fmt.Errorf("crossing: line %d is negative", line)
+	return e.Pass(Pass{Stamp: stamp, Line: line})
+}
+
+// Pass applies a recorded crossing. Only line 0 (start/finish) times laps;
+// crossings that cannot count are ignored with a Warning, never an error,
+// since the crossing itself is a fact the app stores anyway.
+//
+// Transponder binding: a race with no transponder bound takes the first
+// transponder that crosses after its load (BoundLearned); from then on, and
+// for a race bound beforehand (Bind), a crossing of any other transponder
+// is Foreign and ignored. Crossings without a transponder are not subject
+// to binding.
+func (e *Engine) Pass(p Pass) (Effect, error) {
+	stamp := p.Stamp
+	if p.Line < 0 {
+		return Effect{}, fmt.Errorf("crossing: line %d is negative", p.Line)
 	}
 	if err := checkNow("crossing", stamp); err != nil {
 		return Effect{}, err
 	}
-	if line != 0 {
-		return Effect{Warning: fmt.Sprintf("crossing on line %d ignored: only line 0 (start/finish) times laps", line)}, nil
+	if p.Line != 0 {
+		return Effect{Warning: fmt.Sprintf("crossing on line %d ignored: only line 0 (start/finish) times laps", p.Line)}, nil
 	}
 	r := e.cur
 	switch {
@@ -89,20 +114,35 @@ func (e *Engine) Crossing(stamp int64, line int) (Effect, error) {
 		return Effect{Warning: "crossing ignored: no race loaded"}, nil
 	case r.State != Ready && r.State != Running && r.State != Paused:
 		return Effect{Warning: fmt.Sprintf("crossing ignored: race is %s", r.State)}, nil
+	case p.Transponder != "" && r.Transponder != "" && p.Transponder != r.Transponder:
+		return Effect{Foreign: true, Warning: fmt.Sprintf("crossing of transponder %s ignored: race %s is bound to transponder %s", p.Transponder, r.ID, r.Transponder)}, nil
 	case stamp < r.latest():
 		return Effect{Warning: fmt.Sprintf("crossing ignored: it is %v earlier than the race's last event", time.Duration(r.latest()-stamp))}, nil
+	}
+	learned := false
+	if p.Transponder != "" && r.Transponder == "" {
+		r.Transponder, r.Binding = p.Transponder, BoundLearned
+		learned = true
+	}
+	// ignored is the answer to a crossing the race's state has no use
+	// for; a binding it taught is still a change to record.
+	ignored := func(why string) (Effect, error) {
+		if learned {
+			return e.changed(Effect{Warning: why}), nil
+		}
+		return Effect{Warning: why}, nil
 	}
 	var eff Effect
 	switch r.State {
 	case Ready:
 		if r.Config.StartMode != StartOnCrossing {
-			return Effect{Warning: "crossing ignored: race waits for the official's start"}, nil
+			return ignored("crossing ignored: race waits for the official's start")
 		}
 		// The first crossing starts the clock and records no lap.
 		e.start(r, stamp, &eff)
 	case Paused:
 		if !r.Config.CrossingResumes {
-			return Effect{Warning: "crossing ignored: race is paused"}, nil
+			return ignored("crossing ignored: race is paused")
 		}
 		// Time while paused is not race time, and the car was off the
 		// track: the crossing resumes the race and opens a fresh lap,
@@ -113,9 +153,29 @@ func (e *Engine) Crossing(stamp int64, line int) (Effect, error) {
 			eff.Warning = "crossing after race time expired ignored; race is over"
 			return e.changed(eff), nil
 		}
-		e.closeLap(r, stamp, false, &eff)
+		e.closeLap(r, stamp, false, p.HostTimed, &eff)
 	}
 	return e.changed(eff), nil
+}
+
+// Bind binds the loaded race to transponder before its start (BoundPreset),
+// replacing any binding; "" unbinds it, so the next transponder that
+// crosses is learned. Once the race has started its binding is fixed.
+func (e *Engine) Bind(transponder string) (Effect, error) {
+	r, err := e.active("bind transponder", Ready)
+	if err != nil {
+		return Effect{}, err
+	}
+	if transponder != "" {
+		if err := ValidateTransponder(transponder); err != nil {
+			return Effect{}, fmt.Errorf("bind transponder: %w", err)
+		}
+	}
+	r.Transponder, r.Binding = transponder, BoundPreset
+	if transponder == "" {
+		r.Binding = ""
+	}
+	return e.changed(Effect{}), nil
 }
 
 // Tick applies expiry at now: HardStop ends the race at expiry and Grace at
@@ -151,6 +211,7 @@ func (e *Engine) start(r *Race, at int64, eff *Effect) {
 	r.State = Running
 	r.StartNS = at
 	r.LastCrossNS = at
+	r.OpenHostTimed = false
 	e.runs[r.RacerID]++
 	eff.Started = true
 }
@@ -195,6 +256,7 @@ func resume(r *Race, at int64) {
 	r.PausedNS += at - r.PausedAtNS
 	r.PausedAtNS = 0
 	r.LastCrossNS = at
+	r.OpenHostTimed = false // a fresh lap opens at the resume
 	r.State = Running
 }
 

@@ -42,6 +42,9 @@ type Effect struct {
 	Started  bool   // the race clock started in this call
 	Ended    bool   // the race became Over in this call
 	Warning  string // something the official should see, e.g. a crossing that was ignored
+	// Foreign: the crossing was of a transponder other than the one the
+	// race is bound to, and was ignored.
+	Foreign bool
 }
 
 // ErrMaxRuns is wrapped by Load when a racer has used all runs and the event
@@ -219,6 +222,12 @@ func checkRace(r *Race, track string, nextSeq uint64) error {
 	case Ready, Running, Paused, Over, Submitted, Discarded:
 	default:
 		return fmt.Errorf("race %s: unknown state %q", r.ID, r.State)
+	}
+	switch {
+	case r.Binding != "" && r.Binding != BoundPreset && r.Binding != BoundLearned:
+		return fmt.Errorf("race %s: unknown transponder binding %q", r.ID, r.Binding)
+	case (r.Transponder == "") != (r.Binding == ""):
+		return fmt.Errorf("race %s: transponder %q with binding %q", r.ID, r.Transponder, r.Binding)
 	}
 	if err := r.Config.Validate(); err != nil {
 		return fmt.Errorf("race %s: config: %w", r.ID, err)

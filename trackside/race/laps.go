@@ -27,22 +27,26 @@ func isShort(c Config, t time.Duration) bool { return t <= 0 || t < c.MinLap }
 // NOT a lap boundary. The lap in progress keeps running from where it
 // began, so the next real crossing still yields the true lap time, and the
 // resets stay with the lap in progress.
-func (e *Engine) closeLap(r *Race, stamp int64, manual bool, eff *Effect) {
+func (e *Engine) closeLap(r *Race, stamp int64, manual, hostTimed bool, eff *Effect) {
+	hostTimed = hostTimed || r.OpenHostTimed
 	lap := Lap{
-		No:      len(r.Laps) + 1,
-		StartNS: r.LastCrossNS,
-		EndNS:   stamp,
-		Time:    lapTime(stamp - r.LastCrossNS),
-		Manual:  manual,
-		Seq:     e.nextSeq,
+		No:        len(r.Laps) + 1,
+		StartNS:   r.LastCrossNS,
+		EndNS:     stamp,
+		Time:      lapTime(stamp - r.LastCrossNS),
+		Manual:    manual,
+		HostTimed: hostTimed,
+		Seq:       e.nextSeq,
 	}
 	e.nextSeq++
 	eff.Recorded = append(eff.Recorded, lap.No)
 	if isShort(r.Config, lap.Time) {
 		lap.Short = true
 		r.Laps = append(r.Laps, lap)
+		r.OpenHostTimed = hostTimed // the lap in progress still began where it did
 		return
 	}
+	r.OpenHostTimed = false
 	lap.Resets = r.Resets
 	lap.Valid, lap.Penalty = lapRules(r.Config, r.Resets)
 	r.Laps = append(r.Laps, lap)

@@ -46,7 +46,7 @@ func (e *Engine) Capture(now int64) (Effect, error) {
 		eff.Warning = expiredWarning("capture", r)
 		return e.changed(eff), nil
 	}
-	e.closeLap(r, now, true, &eff)
+	e.closeLap(r, now, true, false, &eff)
 	return e.changed(eff), nil
 }
 
@@ -70,19 +70,21 @@ func (e *Engine) DNF(now int64) (Effect, error) {
 	}
 	_, penalty := lapRules(r.Config, r.Resets)
 	lap := Lap{
-		No:      len(r.Laps) + 1,
-		StartNS: r.LastCrossNS,
-		EndNS:   now,
-		Time:    lapTime(now - r.LastCrossNS),
-		Penalty: penalty,
-		Resets:  r.Resets,
-		DNF:     true,
-		Seq:     e.nextSeq,
+		No:        len(r.Laps) + 1,
+		StartNS:   r.LastCrossNS,
+		EndNS:     now,
+		Time:      lapTime(now - r.LastCrossNS),
+		Penalty:   penalty,
+		Resets:    r.Resets,
+		DNF:       true,
+		HostTimed: r.OpenHostTimed,
+		Seq:       e.nextSeq,
 	}
 	e.nextSeq++
 	r.Laps = append(r.Laps, lap)
 	eff.Recorded = []int{lap.No}
 	r.Resets = 0
+	r.OpenHostTimed = false
 	r.LastCrossNS = now
 	if now >= r.expiryNS() {
 		end(r, now, EndByDNF, &eff)
@@ -131,6 +133,7 @@ func (e *Engine) UndoFalseFinish() (Effect, error) {
 	l.Deleted = true
 	r.LastCrossNS = l.StartNS
 	r.Resets += l.Resets
+	r.OpenHostTimed = r.OpenHostTimed || l.HostTimed
 	eff := Effect{Changed: []int{l.No}}
 	if r.State == Over {
 		r.State = Running

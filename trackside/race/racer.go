@@ -23,5 +23,22 @@ func ValidateRacer(r Racer) error {
 	case len(r.Phone) > 32:
 		return fmt.Errorf("racer %s: phone is longer than 32 characters", r.ID)
 	}
+	if r.Transponder != "" {
+		if err := ValidateTransponder(r.Transponder); err != nil {
+			return fmt.Errorf("racer %s: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+// transponderPattern is what decoders report as a transponder id: decimal
+// numbers (P3, AMB, ZRound, I-Lap), sometimes with a letter prefix.
+var transponderPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$`)
+
+// ValidateTransponder refuses a transponder id no decoder can report.
+func ValidateTransponder(id string) error {
+	if !transponderPattern.MatchString(id) {
+		return fmt.Errorf("transponder %q: want 1-32 of [A-Za-z0-9._:-]", id)
+	}
 	return nil
 }

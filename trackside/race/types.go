@@ -137,6 +137,10 @@ type Racer struct {
 	Email        string `json:"email,omitempty"`
 	Phone        string `json:"phone,omitempty"`
 	Disqualified bool   `json:"disqualified,omitempty"`
+	// Transponder is the id of the transponder on the car this racer
+	// drives, as the decoder reports it ("" when unknown). A race loaded
+	// for the racer is bound to it; see Race.Transponder.
+	Transponder string `json:"transponder,omitempty"`
 }
 
 // Lap is one lap of a race. Laps are never removed from a race: deletion is
@@ -154,7 +158,12 @@ type Lap struct {
 	DNF     bool          `json:"dnf,omitempty"`     // closed by DNF
 	Deleted bool          `json:"deleted,omitempty"` // soft-deleted correction
 	Edited  bool          `json:"edited,omitempty"`  // time corrected after the fact
-	Seq     uint64        `json:"seq"`               // engine-wide recording order: ties rank the earlier one higher
+	// HostTimed marks a lap whose closing crossing came after the
+	// decoder's clock was placed anew on the host timeline (a decoder
+	// restart or reconnect mid-lap): its time is partly host arrival
+	// time, not the decoder's own, and an official should review it.
+	HostTimed bool   `json:"host_timed,omitempty"`
+	Seq       uint64 `json:"seq"` // engine-wide recording order: ties rank the earlier one higher
 }
 
 // EventID names lap l of race raceID on the wire: "{race}/{seq}". It uses
@@ -196,7 +205,33 @@ type Race struct {
 	// EndReason says why the race became Over ("" while it is not).
 	EndReason EndReason `json:"end_reason,omitempty"`
 	// Resets counted on the lap in progress.
-	Resets int    `json:"resets,omitempty"`
-	Laps   []Lap  `json:"laps"`
-	Note   string `json:"note,omitempty"` // e.g. "max runs exceeded" warning
+	Resets int `json:"resets,omitempty"`
+	// OpenHostTimed: the lap in progress already spans a decoder clock
+	// re-anchoring (a host-timed crossing closed only a short lap), so
+	// the lap that closes it is host-timed too.
+	OpenHostTimed bool   `json:"open_host_timed,omitempty"`
+	Laps          []Lap  `json:"laps"`
+	Note          string `json:"note,omitempty"` // e.g. "max runs exceeded" warning
+	// Transponder is the transponder whose crossings time this race; the
+	// crossings of any other transponder are foreign and never become
+	// laps. Crossings without a transponder (beam breaks, pressure
+	// strips) always count. "" until it is bound.
+	Transponder string `json:"transponder,omitempty"`
+	// Binding says how Transponder was bound: preset (the racer's, or set
+	// by an official before the start) or learned (the first transponder
+	// that crossed after the race was loaded). "" while unbound.
+	Binding Binding `json:"binding,omitempty"`
 }
+
+// Binding says how a race's transponder was bound.
+type Binding string
+
+const (
+	BoundPreset  Binding = "preset"  // the racer's transponder, or an official's choice
+	BoundLearned Binding = "learned" // the first transponder that crossed after the load
+)
+
+// Review reports whether the lap needs an official's look before its
+// time can be trusted like a decoder lap: it is host-timed and no official
+// has corrected or deleted it yet.
+func (l Lap) Review() bool { return l.HostTimed && !l.Edited && !l.Deleted }

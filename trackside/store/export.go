@@ -18,6 +18,7 @@ import (
 var csvHeader = []string{
 	"race_id", "racer_id", "racer_name", "email", "phone", "run", "state",
 	"lap_no", "time_ms", "penalty_ms", "resets", "valid", "short", "manual", "dnf", "deleted",
+	"host_timed", // the lap spans a decoder restart: partly host-timed, to review
 }
 
 // ExportCSV writes one row per lap of every race (deleted laps included,
@@ -48,7 +49,7 @@ func (s *Store) ExportCSV(w io.Writer) error {
 				row := append(head[:len(head):len(head)],
 					strconv.Itoa(l.No), millis(l.Time), millis(l.Penalty), strconv.Itoa(l.Resets),
 					strconv.FormatBool(l.Valid), strconv.FormatBool(l.Short), strconv.FormatBool(l.Manual),
-					strconv.FormatBool(l.DNF), strconv.FormatBool(l.Deleted))
+					strconv.FormatBool(l.DNF), strconv.FormatBool(l.Deleted), strconv.FormatBool(l.HostTimed))
 				if err := cw.Write(row); err != nil {
 					return err
 				}

@@ -15,15 +15,15 @@ import (
 func exportFixture(t *testing.T) (*Store, []race.Racer, []race.Race) {
 	s := openAt(t, dbPath(t))
 	racers := []race.Racer{
-		{ID: "alice", Name: "Alice, \"Al\" Ng", Email: "alice@example.org", Phone: "+44 20 7946 0958"},
+		{ID: "alice", Name: "Alice, \"Al\" Ng", Email: "alice@example.org", Phone: "+44 20 7946 0958", Transponder: "1001"},
 		{ID: "mallory", Name: "=HYPERLINK(\"http://x\")", Email: "m@example.org"},
 	}
-	r1 := race.Race{ID: "r-1", Track: "t1", RacerID: "alice", Run: 1, State: race.Submitted, Config: race.DefaultConfig(),
+	r1 := race.Race{ID: "r-1", Track: "t1", RacerID: "alice", Run: 1, State: race.Submitted, Config: race.DefaultConfig(), Transponder: "1001", Binding: race.BoundPreset,
 		Laps: []race.Lap{
 			{No: 1, Time: 12345678 * time.Nanosecond, Valid: true},
 			{No: 2, Time: 9 * time.Second, Penalty: 2 * time.Second, Resets: 1, Valid: true, Manual: true},
 			{No: 3, Time: 2 * time.Second, Short: true, Deleted: true},
-			{No: 4, Time: 11 * time.Second, DNF: true},
+			{No: 4, Time: 11 * time.Second, DNF: true, HostTimed: true},
 		}}
 	r2 := race.Race{ID: "r-2", Track: "t1", RacerID: "mallory", Run: 1, State: race.Discarded, Config: race.DefaultConfig(), Laps: []race.Lap{}}
 	r3 := race.Race{ID: "r-3", Track: "t1", RacerID: "ghost", Run: 2, State: race.Over, Config: race.DefaultConfig(),
@@ -57,12 +57,12 @@ func TestExportCSV(t *testing.T) {
 	alice := []string{"r-1", "alice", `Alice, "Al" Ng`, "alice@example.org", "+44 20 7946 0958", "1", "submitted"}
 	want := [][]string{
 		csvHeader,
-		append(alice[:7:7], "1", "12.345678", "0", "0", "true", "false", "false", "false", "false"),
-		append(alice[:7:7], "2", "9000", "2000", "1", "true", "false", "true", "false", "false"),
-		append(alice[:7:7], "3", "2000", "0", "0", "false", "true", "false", "false", "true"),
-		append(alice[:7:7], "4", "11000", "0", "0", "false", "false", "false", "true", "false"),
-		{"r-2", "mallory", `'=HYPERLINK("http://x")`, "m@example.org", "", "1", "discarded", "", "", "", "", "", "", "", "", ""},
-		{"r-3", "ghost", "", "", "", "2", "over", "1", "60000", "0", "0", "true", "false", "false", "false", "false"},
+		append(alice[:7:7], "1", "12.345678", "0", "0", "true", "false", "false", "false", "false", "false"),
+		append(alice[:7:7], "2", "9000", "2000", "1", "true", "false", "true", "false", "false", "false"),
+		append(alice[:7:7], "3", "2000", "0", "0", "false", "true", "false", "false", "true", "false"),
+		append(alice[:7:7], "4", "11000", "0", "0", "false", "false", "false", "true", "false", "true"),
+		{"r-2", "mallory", `'=HYPERLINK("http://x")`, "m@example.org", "", "1", "discarded", "", "", "", "", "", "", "", "", "", ""},
+		{"r-3", "ghost", "", "", "", "2", "over", "1", "60000", "0", "0", "true", "false", "false", "false", "false", "false"},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("CSV rows:\n%q\nwant\n%q", rows, want)

@@ -33,7 +33,7 @@ func (t *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 // AddCrossing stores c and returns its id: 1 for the first crossing ever
 // stored, increasing by one per crossing. Crossings are never removed.
 func (t *Tx) AddCrossing(c crossing.Crossing) (uint64, error) {
-	if err := validateCrossing(c); err != nil {
+	if err := ValidateCrossing(c); err != nil {
 		return 0, fmt.Errorf("add crossing: %w", err)
 	}
 	b, err := t.bucket(bucketCrossings)
@@ -54,7 +54,10 @@ func (t *Tx) AddCrossing(c crossing.Crossing) (uint64, error) {
 	return id, nil
 }
 
-func validateCrossing(c crossing.Crossing) error {
+// ValidateCrossing reports why AddCrossing would refuse c, or nil. Callers
+// that group many requests into one transaction check each one first, so
+// one malformed crossing is refused alone instead of failing the commit.
+func ValidateCrossing(c crossing.Crossing) error {
 	switch {
 	case c.Source == "":
 		return fmt.Errorf("source is empty")

@@ -22,6 +22,10 @@ type action struct {
 	// unaudit marks a request of the unit itself (Republish), not of an
 	// official or admin: it writes no audit entry.
 	unaudit bool
+	// onRace: the target is the race the action acts on, resolved by the
+	// writer when it runs the action — the caller cannot know it, since
+	// requests ahead in the same batch (a Load) may change the race.
+	onRace bool
 }
 
 // storeFail marks an error of the store inside an action: it stops the track.
@@ -34,6 +38,9 @@ func (t *Track) runAction(tx *store.Tx, a *action, now int64, out *outbound) (ra
 	// Actions read state through t and write through tx; both belong to the
 	// writer goroutine, which is the one running this.
 	before := t.eng.Current()
+	if a.onRace {
+		a.target = raceID(before)
+	}
 	eff, err := a.fn(tx, now, out)
 	var sf storeFail
 	if errors.As(err, &sf) {
@@ -44,6 +51,9 @@ func (t *Track) runAction(tx *store.Tx, a *action, now int64, out *outbound) (ra
 	}
 	if a.unaudit {
 		return eff, nil
+	}
+	if a.onRace && eff.Race != nil {
+		a.target = eff.Race.ID // a load acts on the race it creates
 	}
 	if a.before != nil {
 		before = a.before
@@ -67,11 +77,46 @@ func (t *Track) do(ctx context.Context, who, name, target string, fn func(tx *st
 	return t.submit(ctx, request{act: &action{name: name, who: who, target: target, fn: fn}})
 }
 
-// engineOp runs one engine call that needs only the time.
+// engineOp runs one engine call that needs only the time, audited against
+// the race it acts on.
 func (t *Track) engineOp(ctx context.Context, who, name string, op func(e *race.Engine, now int64) (race.Effect, error)) (race.Effect, error) {
-	return t.do(ctx, who, name, raceID(t.Current()), func(_ *store.Tx, now int64, _ *outbound) (race.Effect, error) {
-		return op(t.eng, now)
-	})
+	return t.submit(ctx, request{act: &action{name: name, who: who, onRace: true,
+		fn: func(_ *store.Tx, now int64, _ *outbound) (race.Effect, error) { return op(t.eng, now) }}})
+}
+
+// bindRacer binds a race just loaded to its racer's transponder, if the
+// racer has one; otherwise the race learns the first transponder that
+// crosses.
+func (t *Track) bindRacer(eff race.Effect, err error) (race.Effect, error) {
+	if err != nil || eff.Race == nil {
+		return eff, err
+	}
+	tx := t.racers[eff.Race.RacerID].transponder
+	if tx == "" {
+		return eff, nil
+	}
+	bound, err := t.eng.Bind(tx)
+	if err != nil {
+		// The racer record was validated when stored; keep the load, which
+		// then learns its transponder, rather than undo it.
+		t.log.Warn("racer's transponder not bound", "race", eff.Race.ID, "racer", eff.Race.RacerID, "err", err)
+		return eff, nil
+	}
+	eff.Race = bound.Race
+	return eff, nil
+}
+
+// BindTransponder binds the loaded race to transponder before its start,
+// replacing the binding it has (the racer's transponder, or one it learned
+// from the first car that crossed); "" unbinds it, so the next transponder
+// that crosses is learned. Refused once the race has started.
+func (t *Track) BindTransponder(ctx context.Context, who, transponder string) (race.Effect, error) {
+	a := &action{name: "bind-transponder", who: who}
+	a.fn = func(_ *store.Tx, _ int64, _ *outbound) (race.Effect, error) {
+		a.target = t.eng.CurrentID() + "→" + transponder
+		return t.eng.Bind(transponder)
+	}
+	return t.submit(ctx, request{act: a})
 }
 
 // Queue puts a known racer at the end of the queue.
@@ -97,7 +142,7 @@ func (t *Track) Unqueue(ctx context.Context, who, racerID string) error {
 
 // Load makes the next queued racer's race current (Ready).
 func (t *Track) Load(ctx context.Context, who string) (race.Effect, error) {
-	return t.engineOp(ctx, who, "load", func(e *race.Engine, now int64) (race.Effect, error) { return e.Load(now) })
+	return t.engineOp(ctx, who, "load", func(e *race.Engine, now int64) (race.Effect, error) { return t.bindRacer(e.Load(now)) })
 }
 
 // LoadRacer makes a race for the named racer current, bypassing the queue.
@@ -106,7 +151,7 @@ func (t *Track) LoadRacer(ctx context.Context, who, racerID string) (race.Effect
 		if _, ok := t.racers[racerID]; !ok {
 			return race.Effect{}, fmt.Errorf("no racer %q", racerID)
 		}
-		return t.eng.LoadRacer(racerID, now)
+		return t.bindRacer(t.eng.LoadRacer(racerID, now))
 	})
 }
 
@@ -249,7 +294,9 @@ func (t *Track) Disqualify(ctx context.Context, who, racerID string, dq bool) er
 		if err := tx.PutRacer(r); err != nil {
 			return race.Effect{}, storeFail{err}
 		}
-		t.racers[racerID] = racerInfo{name: r.Name, dq: dq}
+		info := t.racers[racerID]
+		info.name, info.dq = r.Name, dq
+		t.racers[racerID] = info
 		t.board.SetDisqualified(racerID, dq)
 		out.standings = true
 		return race.Effect{}, nil
@@ -272,7 +319,7 @@ func (t *Track) PutRacer(ctx context.Context, who string, r race.Racer) error {
 		if err := tx.PutRacer(r); err != nil {
 			return race.Effect{}, storeFail{err}
 		}
-		t.racers[r.ID] = racerInfo{name: r.Name, dq: r.Disqualified}
+		t.racers[r.ID] = racerInfo{name: r.Name, dq: r.Disqualified, transponder: r.Transponder}
 		return race.Effect{}, nil
 	})
 	return err

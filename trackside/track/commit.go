@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"pitwall/mqtt"
+	"pitwall/trackside/crossing"
 	"pitwall/trackside/race"
 	"pitwall/trackside/store"
 )
@@ -38,10 +39,12 @@ func (e errAction) Unwrap() error { return e.err }
 func (t *Track) commit(batch []request, refresh bool) error {
 	now := t.cfg.Clock()
 	results := make([]result, len(batch))
+	t.reject(batch, results)
 	tick := t.eng.Tick(now)
 	if len(batch) == 0 && tick.Race == nil && !(refresh && t.running()) {
 		return nil
 	}
+	var foreign map[string]uint64 // counted once the commit succeeded
 	err := t.st.Update(func(tx *store.Tx) error {
 		var out outbound
 		for i, r := range batch {
@@ -51,12 +54,22 @@ func (t *Track) commit(batch []request, refresh bool) error {
 					if _, err := tx.AddCrossing(c); err != nil {
 						return fmt.Errorf("record crossing: %w", err)
 					}
-					eff, err := t.eng.Crossing(c.MonoNS, c.Line)
+					eff, err := t.eng.Pass(race.Pass{Stamp: c.MonoNS, Line: c.Line, Transponder: c.Transponder, HostTimed: c.HostTimed})
 					if err != nil {
 						// The crossing is recorded; the engine had no use for it.
 						eff.Warning = err.Error()
 					}
-					if eff.Warning != "" {
+					switch {
+					case eff.Foreign:
+						// Other cars on the track (practice, the next racer
+						// warming up) cross all the time: counted in status,
+						// logged only for debugging.
+						if foreign == nil {
+							foreign = make(map[string]uint64)
+						}
+						foreign[c.Source]++
+						t.log.Debug("crossing not timed", "source", c.Source, "seq", c.Seq, "reason", eff.Warning)
+					case eff.Warning != "":
 						t.log.Info("crossing not timed", "source", c.Source, "seq", c.Seq, "reason", eff.Warning)
 					}
 					results[i] = result{eff: eff}
@@ -114,12 +127,44 @@ func (t *Track) commit(batch []request, refresh bool) error {
 			t.recorded++
 		}
 	}
+	for src, n := range foreign {
+		t.foreign[src] += n
+	}
 	t.live = t.eng.Current()
 	t.mu.Unlock()
 	for i := range batch {
 		batch[i].done <- results[i]
 	}
 	return nil
+}
+
+// reject answers every crossing request of the batch that holds a crossing
+// the store would refuse, before the transaction: one malformed crossing is
+// that source's problem, while a failed commit would stop the whole track.
+// A rejected request is taken out of the batch (its crossings set to nil).
+func (t *Track) reject(batch []request, results []result) {
+	for i := range batch {
+		for j, c := range batch[i].crossings {
+			err := store.ValidateCrossing(c)
+			if err == nil {
+				continue
+			}
+			where := ""
+			if n := len(batch[i].crossings); n > 1 {
+				where = fmt.Sprintf(" (crossing %d of %d, none recorded)", j+1, n)
+			}
+			results[i] = result{err: fmt.Errorf("track %s: %w: %v%s: source %q line %d tx %q seq %d",
+				t.cfg.ID, crossing.ErrRejected, err, where, c.Source, c.Line, c.Transponder, c.Seq)}
+			batch[i].crossings = nil
+			t.mu.Lock()
+			t.rejected++
+			t.mu.Unlock()
+			// The source logs what it could not record (crossing.Deliver);
+			// here it is only counted, so a broken input does not log twice.
+			t.log.Debug("crossing rejected", "err", results[i].err)
+			break
+		}
+	}
 }
 
 func (t *Track) running() bool {

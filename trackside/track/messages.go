@@ -31,6 +31,7 @@ func lapInfo(l race.Lap) mqtt.LapInfo {
 	return mqtt.LapInfo{
 		No: l.No, TimeMS: ms(l.Time), PenaltyMS: ms(l.Penalty), Resets: l.Resets,
 		Valid: l.Counts(), Short: l.Short, Manual: l.Manual, DNF: l.DNF, Deleted: l.Deleted,
+		HostTimed: l.HostTimed, Review: l.Review(),
 	}
 }
 
@@ -58,10 +59,14 @@ func (t *Track) liveRace(r *race.Race, now int64) *mqtt.LiveRace {
 		ID: r.ID, RacerID: r.RacerID, Name: t.name(r.RacerID), Run: r.Run, State: string(r.State),
 		DurationMS: ms(r.Config.Duration), ElapsedMS: ms(elapsed), LapElapsedMS: ms(lapElapsed),
 		Running: r.State == race.Running, Resets: r.Resets, Laps: make([]mqtt.LapInfo, 0, len(r.Laps)),
+		Transponder: r.Transponder, Binding: string(r.Binding),
 	}
 	var best time.Duration
 	for _, l := range r.Laps {
 		lr.Laps = append(lr.Laps, lapInfo(l))
+		if l.Review() {
+			lr.Review++
+		}
 		if l.Counts() && (best == 0 || l.Total() < best) {
 			best = l.Total()
 		}

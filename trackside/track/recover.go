@@ -17,7 +17,7 @@ func (t *Track) recover() error {
 	defer t.st.ReleasePages() // the scan touched every race page
 	return t.st.View(func(tx *store.Tx) error {
 		if err := tx.ForEachRacer(func(r race.Racer) error {
-			t.racers[r.ID] = racerInfo{name: r.Name, dq: r.Disqualified}
+			t.racers[r.ID] = racerInfo{name: r.Name, dq: r.Disqualified, transponder: r.Transponder}
 			return nil
 		}); err != nil {
 			return fmt.Errorf("racers: %w", err)

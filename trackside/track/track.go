@@ -67,6 +67,8 @@ type Track struct {
 	last     crossing.Crossing
 	lastAt   time.Time
 	recorded uint64
+	rejected uint64            // crossings refused as malformed (never recorded)
+	foreign  map[string]uint64 // recorded crossings of a transponder the race is not bound to, by source
 	live     *race.Race
 	// Last payloads built, for local views (demo table, console).
 	lastRace      mqtt.RaceState
@@ -76,8 +78,9 @@ type Track struct {
 }
 
 type racerInfo struct {
-	name string
-	dq   bool
+	name        string
+	dq          bool
+	transponder string // bound to the racer's races at load
 }
 
 // Open recovers the track's state from the store: the engine snapshot, the
@@ -102,12 +105,13 @@ func Open(cfg Config) (*Track, error) {
 		cfg.Logger = slog.Default()
 	}
 	t := &Track{
-		cfg:    cfg,
-		log:    cfg.Logger.With("track", cfg.ID),
-		st:     cfg.Store,
-		reqs:   make(chan request, 1024),
-		racers: make(map[string]racerInfo),
-		done:   make(chan struct{}),
+		cfg:     cfg,
+		log:     cfg.Logger.With("track", cfg.ID),
+		st:      cfg.Store,
+		reqs:    make(chan request, 1024),
+		racers:  make(map[string]racerInfo),
+		foreign: make(map[string]uint64),
+		done:    make(chan struct{}),
 	}
 	if err := t.recover(); err != nil {
 		return nil, fmt.Errorf("track %s: recover from %s: %w", cfg.ID, cfg.Store.Path(), err)
@@ -116,7 +120,8 @@ func Open(cfg Config) (*Track, error) {
 }
 
 // Sink is the crossing.Sink for this track's sources: it returns once the
-// crossing is committed to disk.
+// crossing is committed to disk. A malformed crossing (store.ValidateCrossing)
+// is refused alone with an error wrapping crossing.ErrRejected, and counted.
 func (t *Track) Sink(ctx context.Context, c crossing.Crossing) error {
 	_, err := t.submit(ctx, request{crossings: []crossing.Crossing{c}})
 	return err
@@ -124,7 +129,9 @@ func (t *Track) Sink(ctx context.Context, c crossing.Crossing) error {
 
 // SinkBatch records several crossings of one source, in order, and returns
 // once all are committed: a decoder that delivers a burst (P3 sends several
-// records per TCP read) pays for one fsync, not one per crossing.
+// records per TCP read) pays for one fsync, not one per crossing. If one of
+// them is malformed, none is recorded and the error (crossing.ErrRejected)
+// names it.
 func (t *Track) SinkBatch(ctx context.Context, cs []crossing.Crossing) error {
 	if len(cs) == 0 {
 		return nil

@@ -37,6 +37,15 @@ type harness struct {
 
 func open(t testing.TB, path string, rules race.Config) *harness {
 	t.Helper()
+	h := openStopped(t, path, rules)
+	h.run()
+	return h
+}
+
+// openStopped opens the track without starting its writer: requests made
+// now wait, and the writer's first batch takes them all (see run).
+func openStopped(t testing.TB, path string, rules race.Config) *harness {
+	t.Helper()
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -47,10 +56,13 @@ func open(t testing.TB, path string, rules race.Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h
+}
+
+func (h *harness) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel, h.done = cancel, make(chan error, 1)
 	go func() { h.done <- h.tr.Run(ctx) }()
-	return h
 }
 
 func (h *harness) close() {
@@ -65,7 +77,7 @@ func (h *harness) close() {
 
 func (h *harness) cross(atSec float64) {
 	h.t.Helper()
-	c := crossing.Crossing{Source: "test", MonoNS: int64(atSec * float64(sec)), Clock: crossing.ClockHost, Transponder: fmt.Sprint(atSec)}
+	c := crossing.Crossing{Source: "test", MonoNS: int64(atSec * float64(sec)), Clock: crossing.ClockHost, Transponder: "car-1"}
 	if err := h.tr.Sink(context.Background(), c); err != nil {
 		h.t.Fatal(err)
 	}

@@ -43,13 +43,22 @@ type Activity struct {
 	LastCrossing crossing.Crossing // the last one
 	LastAt       time.Time         // host time it was committed
 	Race         string            // current race id and state
+	Rejected     uint64            // malformed crossings refused, never recorded
+	Foreign      uint64            // crossings of a transponder the race is not bound to
+	// ForeignBy counts Foreign by Crossing.Source (the input's name).
+	ForeignBy map[string]uint64
 }
 
 // Activity reports the track's recent activity.
 func (t *Track) Activity() Activity {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	a := Activity{Recorded: t.recorded, LastCrossing: t.last, LastAt: t.lastAt}
+	a := Activity{Recorded: t.recorded, LastCrossing: t.last, LastAt: t.lastAt, Rejected: t.rejected,
+		ForeignBy: make(map[string]uint64, len(t.foreign))}
+	for src, n := range t.foreign {
+		a.ForeignBy[src] = n
+		a.Foreign += n
+	}
 	if t.live != nil {
 		a.Race = t.live.ID + " " + string(t.live.State)
 	}

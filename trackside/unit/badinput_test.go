@@ -78,19 +78,27 @@ func TestBadDecoderInputMakesNoPhantomLaps(t *testing.T) {
 				}
 				time.Sleep(30 * time.Millisecond)
 			}
+			// One car laps; each of its passings is 2 s after the last on
+			// the decoder clock (the default 1 s debounce would drop
+			// passings of one car sent 30 ms apart).
+			const car = 10
+			k := 0
+			next := func() time.Duration { k++; return at() + time.Duration(k)*2*time.Second }
 			good := 0
-			for i, bad := range tc.bad {
-				send(tc.pass(uint32(10+i), at()))
+			for _, bad := range tc.bad {
+				send(tc.pass(car, next()))
 				good++
 				send(bad)
 			}
-			send(tc.pass(20, at()))
-			send(tc.pass(20, at()+50*time.Millisecond)) // chatter: same car 50 ms later
+			last := next()
+			send(tc.pass(car, last))
+			send(tc.pass(car, last+50*time.Millisecond)) // chatter: same car 50 ms later
 			good++
-			send(tc.pass(21, at()+5*time.Hour)) // absurd jump, then back to normal
-			send(tc.pass(22, at()))
+			send(tc.pass(77, next()))            // another car on the loop: foreign, no lap
+			send(tc.pass(car, at()+5*time.Hour)) // absurd jump, then back to normal
+			send(tc.pass(car, next()))
 			good++
-			send(tc.pass(23, at()))
+			send(tc.pass(car, next()))
 			good++
 			waitFor(t, 5*time.Second, "the good passings recorded", func() bool {
 				r := tr.Current()
@@ -105,6 +113,10 @@ func TestBadDecoderInputMakesNoPhantomLaps(t *testing.T) {
 			t.Logf("%s: %d laps, health %+v", tc.proto, len(r.Laps), h)
 			if h.Rejects < uint64(len(tc.bad))+1 || h.Chatter < 1 {
 				t.Fatalf("health %+v: want at least %d rejects (incl. the absurd time) and 1 chatter", h, len(tc.bad))
+			}
+			if a := tr.Activity(); a.Foreign != 1 || a.ForeignBy["dec"] != 1 || r.Transponder == "" {
+				t.Fatalf("foreign %d (by input %v), race bound to %q: want the other car counted once on dec",
+					a.Foreign, a.ForeignBy, r.Transponder)
 			}
 		})
 	}

@@ -15,16 +15,18 @@ import (
 // status builds the unit's retained status from the live health of its parts.
 func (u *Unit) status() *mqtt.Status {
 	h := u.header()
+	a := u.track.Activity()
 	st := &mqtt.Status{Header: h, Online: true, Version: version.Version, ClockSynced: h.At != 0,
-		OutboxDepth: u.store.OutboxDepth()}
+		OutboxDepth: u.store.OutboxDepth(), Foreign: a.Foreign, Rejected: a.Rejected}
 	for _, s := range u.sources {
 		h := s.Health()
 		st.Sensors = append(st.Sensors, mqtt.SensorStatus{
 			Name: s.Name(), State: string(h.State), Detail: h.Detail, Crossings: h.Crossings,
 			Rejects: h.Rejects, Lost: h.Lost, Chatter: h.Chatter, Reconnect: h.Reconnect,
+			Foreign: a.ForeignBy[s.Name()],
 		})
 	}
-	if a := u.track.Activity(); !a.LastAt.IsZero() && st.ClockSynced {
+	if !a.LastAt.IsZero() && st.ClockSynced {
 		st.LastCrossingAt = a.LastAt.UnixMilli()
 	}
 	return st
@@ -89,12 +91,14 @@ func statusKey(st *mqtt.Status) string {
 
 func (u *Unit) logHealth(st *mqtt.Status, client paho.Client) {
 	a := u.track.Activity()
-	attrs := []any{"broker", brokerState(client), "outbox", st.OutboxDepth, "crossings", a.Recorded, "race", a.Race}
+	attrs := []any{"broker", brokerState(client), "outbox", st.OutboxDepth, "crossings", a.Recorded, "race", a.Race,
+		"foreign", a.Foreign, "rejected", a.Rejected}
 	if !a.LastAt.IsZero() {
 		attrs = append(attrs, "last_crossing_ago", time.Since(a.LastAt).Round(time.Second).String(), "last_source", a.LastCrossing.Source)
 	}
 	for _, s := range st.Sensors {
-		attrs = append(attrs, "sensor."+s.Name, s.State, "sensor."+s.Name+".rejects", s.Rejects, "sensor."+s.Name+".lost", s.Lost)
+		attrs = append(attrs, "sensor."+s.Name, s.State, "sensor."+s.Name+".rejects", s.Rejects, "sensor."+s.Name+".lost", s.Lost,
+			"sensor."+s.Name+".foreign", s.Foreign)
 	}
 	u.log.Info("health", attrs...)
 }

@@ -45,6 +45,7 @@ type decoderClock struct {
 
 	anchored bool
 	at       anchor
+	gen      uint64 // counts the anchors taken: crossings placed on different ones are on different clocks
 	fresh    bool   // the link was (re)opened and no event has been seen yet
 	held     *timed // a passing that disagreed with the anchor, awaiting a verdict
 	why      string // why the next anchor is taken while !anchored, "" for the first event
@@ -70,6 +71,7 @@ type placed struct {
 	ev   decoder.Event
 	mono int64
 	read time.Time
+	gen  uint64 // the anchor it was placed with
 }
 
 // verdict is what the clock made of one event.
@@ -142,6 +144,7 @@ func (c *decoderClock) firstAnchor() string {
 
 func (c *decoderClock) anchorAt(t time.Duration, host int64) {
 	c.anchored = true
+	c.gen++
 	c.at = anchor{offset: host - int64(t), last: t, lastHost: host}
 }
 
@@ -153,7 +156,7 @@ func (c *decoderClock) advance(t time.Duration, host int64) {
 }
 
 func (c *decoderClock) place(e timed) placed {
-	return placed{ev: e.ev, mono: int64(e.ev.Time) + c.at.offset, read: e.read}
+	return placed{ev: e.ev, mono: int64(e.ev.Time) + c.at.offset, read: e.read, gen: c.gen}
 }
 
 // deviation is how much later than the anchor predicts an event arrived.
@@ -261,4 +264,37 @@ func describe(ev decoder.Event) string {
 		s += fmt.Sprintf(" #%d", ev.Seq)
 	}
 	return s
+}
+
+// anchorMemory remembers, per transponder, the anchor its last crossing was
+// placed with. The difference of two crossings on different anchors is not
+// the decoder's: the second anchor was taken from a host arrival time. So
+// the crossing that ends a car's lap across a re-anchoring is HostTimed.
+type anchorMemory struct {
+	last map[string]uint64 // transponder → anchor generation of its last crossing
+}
+
+// hostTimed records tx's crossing placed with anchor gen and reports whether
+// its previous crossing was placed with another anchor.
+func (m *anchorMemory) hostTimed(tx string, gen uint64) bool {
+	prev, seen := m.last[tx]
+	if !seen && len(m.last) >= pruneAt {
+		// Entries on the current anchor say no more than absent ones; drop
+		// them. Garbage ids from a noisy line on older anchors may still
+		// fill the map: then forget them all (a real car's next lap may go
+		// unflagged once, which beats growing without bound).
+		for k, g := range m.last {
+			if g == gen {
+				delete(m.last, k)
+			}
+		}
+		if len(m.last) >= pruneAt {
+			clear(m.last)
+		}
+	}
+	if m.last == nil {
+		m.last = make(map[string]uint64)
+	}
+	m.last[tx] = gen
+	return seen && prev != gen
 }

@@ -108,6 +108,7 @@ type Source struct {
 
 	// Owned by the goroutine in Run.
 	clock     *decoderClock
+	anchors   anchorMemory
 	chatter   *chatterFilter
 	numbers   passingNumbers
 	counter   uint64 // Crossing.Seq for protocols without passing numbers
@@ -335,6 +336,10 @@ func (s *Source) emit(ctx context.Context, p placed, sink crossing.Sink) error {
 		s.counter++
 		seq = s.counter
 	}
+	hostTimed := s.anchors.hostTimed(p.ev.Transponder, p.gen)
+	if hostTimed {
+		s.log.Info("lap across a decoder clock re-anchoring is host-timed", "passing", describe(p.ev), "decoder_time", p.ev.Time)
+	}
 	return s.deliver(ctx, crossing.Crossing{
 		Source:      s.name,
 		Line:        s.cfg.Line,
@@ -343,6 +348,7 @@ func (s *Source) emit(ctx context.Context, p placed, sink crossing.Sink) error {
 		Clock:       crossing.ClockDecoder,
 		Seq:         seq,
 		Host:        p.read,
+		HostTimed:   hostTimed,
 	}, sink)
 }
 

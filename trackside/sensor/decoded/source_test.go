@@ -154,11 +154,12 @@ func TestSourceReconnects(t *testing.T) {
 		hostAfter  time.Duration // host clock at the passing after the re-plug
 		after      string
 		wantLap    time.Duration // MonoNS difference of the two crossings
+		hostTimed  bool          // the second crossing is flagged HostTimed
 	}{
 		{"decoder clock kept running: the lap spans the outage exactly",
-			100 * time.Second, "P 3 1000 1\n", 108*time.Second + 20*time.Millisecond, "P 3 9000 2\n", 8 * time.Second},
+			100 * time.Second, "P 3 1000 1\n", 108*time.Second + 20*time.Millisecond, "P 3 9000 2\n", 8 * time.Second, false},
 		{"decoder power-cycled: re-anchored on the first passing",
-			100 * time.Second, "P 3 500000 1\n", 130 * time.Second, "P 3 2000 1\n", 30 * time.Second},
+			100 * time.Second, "P 3 500000 1\n", 130 * time.Second, "P 3 2000 1\n", 30 * time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +193,9 @@ func TestSourceReconnects(t *testing.T) {
 				t.Errorf("health after re-plug = %+v, want 1 reconnect on pipe 2", h)
 			}
 			assertLaps(t, got, tt.wantLap)
+			if got[0].HostTimed || got[1].HostTimed != tt.hostTimed {
+				t.Errorf("HostTimed = %v, %v; want false, %v", got[0].HostTimed, got[1].HostTimed, tt.hostTimed)
+			}
 		})
 	}
 }
