@@ -5,6 +5,7 @@ package store
 import (
 	"fmt"
 	"os"
+	"time"
 )
 
 // removeUnlocked cannot tell on this system whether another process is
@@ -15,3 +16,5 @@ func removeUnlocked(name string) (bool, error) {
 
 // lockTemp has nothing to do where removeUnlocked never removes.
 func lockTemp(*os.File) error { return nil }
+
+func lockShared(f *os.File, exclusive bool, timeout time.Duration) error { return nil }

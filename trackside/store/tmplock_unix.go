@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
 // removeUnlocked removes name unless another process holds a flock on it.
@@ -38,4 +39,29 @@ func lockTemp(f *os.File) error {
 		return fmt.Errorf("lock %s: %w", f.Name(), err)
 	}
 	return nil
+}
+
+// lockShared takes a flock on f as bbolt does (exclusive for a writer,
+// shared for a reader), retrying until timeout: the page check at Open must
+// not read a file that a running unit is rewriting. The lock ends with
+// f.Close.
+func lockShared(f *os.File, exclusive bool, timeout time.Duration) error {
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("lock %s: %w", f.Name(), err)
+		}
+		if time.Now().After(deadline) {
+			return ErrInUse
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
