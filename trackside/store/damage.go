@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,12 +27,14 @@ import (
 //     in the mapping into a panic, and recovers panics into ErrDamaged, for
 //     damage that appears after Open (a failing SD card).
 //
-// Cost of the walk, measured on this repo's CI machine (2 shared cores) with
-// BenchmarkCheckFile: a store of 100,000 crossings and 2,000 races of 10
-// laps (45 MB file, 11,200 pages) takes 40 ms from a warm page cache,
-// about 3.6 µs per page. Open was already reading those pages (bbolt's
-// freelist rebuild and the track's recovery walk every race), so on an SD
-// card the walk mostly moves the cold reads earlier.
+// Cost of the walk (BenchmarkCheckFile, 2 shared cores, warm page cache): a
+// store of 100,000 crossings, 2,000 racers and 2,000 races of 10 laps (51 MB
+// file, 8,352 reachable pages) takes 58 ms; bbolt's tx.Check takes 13 ms on
+// the same file but cannot be used here: it runs in a goroutine of its own,
+// where a fault in the mapping is fatal whatever SetPanicOnFault says (and
+// bbolt's Open rebuilds its freelist the same way). On an SD card the walk
+// mostly moves cold reads earlier: bbolt's freelist rebuild and the track's
+// recovery read the same pages at every start.
 
 // openBolt opens path with bbolt after checking its pages, turning damage
 // into ErrDamaged and a held lock into ErrInUse.
@@ -92,11 +96,36 @@ func (s *Store) recoverDamage(old bool, err *error) {
 // assertions, which panic with a string ("assertion failed: ...", "page 12
 // already freed", ...). pitwall's own code never panics with a string.
 func isDamagePanic(r any) bool {
-	if f, ok := r.(interface{ Addr() uintptr }); ok {
-		return f.Addr() >= 4096
+	if f, ok := r.(interface{ Addr() uintptr }); ok && f.Addr() >= 4096 {
+		return true
 	}
-	_, ok := r.(string)
-	return ok
+	if _, ok := r.(string); ok {
+		return true
+	}
+	// A bounds check failing inside bbolt itself (a random element count
+	// on a page) is damage too; the same error in a caller's function is a
+	// bug. Called from the deferred function, the stack still holds the
+	// panicking frames.
+	_, ok := r.(runtime.Error)
+	return ok && panickedIn(debug.Stack(), "go.etcd.io/bbolt")
+}
+
+// panickedIn reports whether the frame that panicked (the first after the
+// runtime's panic frames in a debug.Stack) belongs to package pkg.
+func panickedIn(stack []byte, pkg string) bool {
+	lines := strings.Split(string(stack), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "panic(") {
+			continue
+		}
+		for _, next := range lines[i+1:] {
+			if strings.HasPrefix(next, "\t") || strings.HasPrefix(next, "runtime.") {
+				continue
+			}
+			return strings.HasPrefix(next, pkg)
+		}
+	}
+	return false
 }
 
 // boltView and boltUpdate are bbolt's View and Update with recoverDamage.

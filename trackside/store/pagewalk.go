@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -171,21 +172,23 @@ func (p *pageFile) readPage(id uint64) ([]byte, error) {
 	if off+p.psize > p.size {
 		return nil, fmt.Errorf("page %d is beyond the end of the file (%d bytes: truncated?)", id, p.size)
 	}
-	var h [pageHeaderSize]byte
-	if _, err := p.f.ReadAt(h[:], off); err != nil {
+	buf := make([]byte, p.psize)
+	if _, err := p.f.ReadAt(buf, off); err != nil {
 		return nil, fmt.Errorf("page %d: read: %w", id, err)
 	}
 	le := binary.LittleEndian
-	if got := le.Uint64(h[0:]); got != id {
+	if got := le.Uint64(buf[0:]); got != id {
 		return nil, fmt.Errorf("page %d: header says page %d (overwritten)", id, got)
 	}
-	overflow := uint64(le.Uint32(h[12:]))
-	if id+overflow >= p.meta.highWater || off+int64(overflow+1)*p.psize > p.size {
-		return nil, fmt.Errorf("page %d: %d overflow pages run beyond the file", id, overflow)
-	}
-	buf := make([]byte, int64(overflow+1)*p.psize)
-	if _, err := p.f.ReadAt(buf, off); err != nil {
-		return nil, fmt.Errorf("page %d: read: %w", id, err)
+	overflow := uint64(le.Uint32(buf[12:]))
+	if overflow > 0 {
+		if id+overflow >= p.meta.highWater || off+int64(overflow+1)*p.psize > p.size {
+			return nil, fmt.Errorf("page %d: %d overflow pages run beyond the file", id, overflow)
+		}
+		buf = append(buf, make([]byte, int64(overflow)*p.psize)...)
+		if _, err := p.f.ReadAt(buf[p.psize:], off+p.psize); err != nil {
+			return nil, fmt.Errorf("page %d: read: %w", id, err)
+		}
 	}
 	for i := id; i <= id+overflow; i++ {
 		if p.seen[i] {
@@ -361,7 +364,20 @@ func checkFile(path string, exclusive bool, timeout time.Duration) (pages int, w
 	if err != nil {
 		return 0, "", err
 	}
-	p, err := openPageFile(f, info.Size())
+	r, unmap, err := mapFile(f, info.Size())
+	if err != nil {
+		return 0, "", err
+	}
+	defer unmap()
+	defer func(old bool) {
+		debug.SetPanicOnFault(old)
+		if rec := recover(); rec != nil {
+			// The file shrank under the check (every offset was checked
+			// against its size at the start).
+			err = fmt.Errorf("%w: reading pages: %v", ErrDamaged, rec)
+		}
+	}(debug.SetPanicOnFault(true))
+	p, err := openPageFile(r, info.Size())
 	if err != nil {
 		return 0, "", fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
