@@ -442,3 +442,37 @@ func BenchmarkCheckFile(b *testing.B) {
 		}
 	})
 }
+
+func TestOpenReadOnlyChangesNothing(t *testing.T) {
+	path := dbPath(t)
+	fx := writeDamageFixture(t, path)
+	before := fileHash(t, path)
+	info, _ := os.Stat(path)
+	s, err := OpenReadOnly(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := countStore(t, path); got != fx { // a second reader at the same time
+		t.Errorf("read %+v, want %+v", got, fx)
+	}
+	if err := s.Update(func(*Tx) error { return nil }); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("Update on a read-only store = %v", err)
+	}
+	if err := s.BackupFile(filepath.Join(t.TempDir(), "b.db")); err != nil {
+		t.Errorf("backup from a read-only store: %v", err)
+	}
+	s.Close()
+	after, _ := os.Stat(path)
+	if fileHash(t, path) != before || !after.ModTime().Equal(info.ModTime()) || after.Size() != info.Size() {
+		t.Error("OpenReadOnly changed the file")
+	}
+	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "none.db"), Options{Logger: quiet}); err == nil {
+		t.Error("OpenReadOnly of a missing file succeeded")
+	}
+	// A running unit holds the file: read-only Open waits, then says so.
+	w := openAt(t, path)
+	defer w.Close()
+	if _, err := OpenReadOnly(path, Options{Logger: quiet, LockTimeout: 100 * time.Millisecond}); !errors.Is(err, ErrInUse) {
+		t.Errorf("OpenReadOnly while a writer has the file = %v, want ErrInUse", err)
+	}
+}
