@@ -165,7 +165,7 @@ func TestDamagedStoreExitsWithHelpAndSalvages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"-config", cfg},                                                    // the unit's start
+		{"-config", cfg}, // the unit's start
 		{"-config", cfg, "-export-csv", filepath.Join(t.TempDir(), "x.csv")}, // an offline export
 	} {
 		_, stderr, code := trackside(t, args...)
