@@ -22,6 +22,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -128,6 +129,12 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 		return putU64(meta, metaBoot, s.boot)
 	})
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		// A full disk must not stop the unit from starting (it would
+		// restart every 2 s): run on the file as it is, with this boot
+		// counted in memory only. bbolt rolled the transaction back.
+		err = s.openWithoutSpace(err)
+	}
 	if err == nil {
 		err = s.boltView(func(tx *bolt.Tx) error {
 			s.depth.Store(int64(tx.Bucket(bucketOutbox).Stats().KeyN))
@@ -209,11 +216,13 @@ func (s *Store) Update(fn func(*Tx) error) (err error) {
 		return err
 	}
 	done = true
+	txid := btx.ID()
 	if err := btx.Commit(); err != nil {
-		err = fmt.Errorf("store %s: commit: %w", s.path, err)
+		err = s.commitFailed(txid, err)
 		s.writeErr.Store(&WriteError{At: time.Now(), Err: err})
 		return err
 	}
+	s.writeErr.Store(nil)
 	if t.outboxDelta != 0 {
 		s.depth.Add(int64(t.outboxDelta))
 	}
