@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -35,39 +34,4 @@ func (s *Store) commitFailed(txid int, err error) error {
 		}
 	}
 	return fmt.Errorf("store %s: commit: %w", s.path, err)
-}
-
-// openWithoutSpace finishes Open when counting the boot failed for lack of
-// space: possible only for a file at this build's schema (a migration
-// needs the space). The boot number is one more than the stored one but
-// not stored, so the next boot may reuse it; the status says the disk is
-// full anyway.
-func (s *Store) openWithoutSpace(cause error) error {
-	err := s.boltView(func(tx *bolt.Tx) error {
-		from, err := schemaOf(tx)
-		if err != nil {
-			return err
-		}
-		if from != schemaVersion {
-			return fmt.Errorf("migrate schema %d→%d: %w: %w", from, schemaVersion, ErrNoSpace, cause)
-		}
-		meta := tx.Bucket(bucketMeta)
-		boot, err := getU64(meta, metaBoot)
-		if err != nil {
-			return fmt.Errorf("meta: %w", err)
-		}
-		s.boot = boot + 1
-		s.epoch = string(meta.Get(metaEpoch))
-		if s.epoch == "" {
-			return fmt.Errorf("meta: no epoch: %w: %w", ErrNoSpace, cause)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	werr := fmt.Errorf("store %s: count boot: %w: %w", s.path, ErrNoSpace, cause)
-	s.writeErr.Store(&WriteError{At: time.Now(), Err: werr})
-	s.log.Warn("store: no space to count this boot; running on the file as it is", "path", s.path, "boot", s.boot, "err", cause)
-	return nil
 }

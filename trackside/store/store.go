@@ -22,7 +22,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -129,12 +128,6 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 		return putU64(meta, metaBoot, s.boot)
 	})
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		// A full disk must not stop the unit from starting (it would
-		// restart every 2 s): run on the file as it is, with this boot
-		// counted in memory only. bbolt rolled the transaction back.
-		err = s.openWithoutSpace(err)
-	}
 	if err == nil {
 		err = s.boltView(func(tx *bolt.Tx) error {
 			s.depth.Store(int64(tx.Bucket(bucketOutbox).Stats().KeyN))
