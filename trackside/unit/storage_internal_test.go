@@ -41,3 +41,23 @@ func TestStorageMinFreeConfig(t *testing.T) {
 		t.Errorf("unknown storage key: %v", err)
 	}
 }
+
+// FuzzParseByteSize: any text is a size or an error, never a panic, and a
+// size prints back to the same number of bytes when it is whole MiB/GiB.
+func FuzzParseByteSize(f *testing.F) {
+	for _, s := range []string{"64MB", "1.5GiB", "4096", " 512 mib ", "-1", "1e400", "9999999999T", ".", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseByteSize(s)
+		if err != nil {
+			return
+		}
+		if b >= 1<<20 && b%(1<<20) == 0 {
+			back, err := ParseByteSize(b.String())
+			if err != nil || back != b {
+				t.Fatalf("%q = %d prints as %q, which parses as %d, %v", s, b, b.String(), back, err)
+			}
+		}
+	})
+}
