@@ -343,6 +343,12 @@ func (s *Scene) liveTracks(key string) []string {
 
 func trackOffline(ts *TrackState) bool { return ts.Status != nil && !ts.Status.Online }
 
+// trackStorageFull: the trackside's disk is below its floor, so it arms no
+// new race; the board says so where it says "offline".
+func trackStorageFull(ts *TrackState) bool {
+	return ts.Status != nil && ts.Status.Storage != nil && ts.Status.Storage.State == mqtt.StorageFull
+}
+
 // raceStates maps the wire's race states to the strip's labels.
 var raceStates = map[string]string{
 	"ready": "READY", "running": "RACING", "paused": "PAUSED", "over": "FINISHED",
@@ -387,7 +393,7 @@ func liveStrip(ts *TrackState, now time.Time) display.LiveStrip {
 }
 
 // notices are the warnings of the header: the kiosk offline, tracks
-// offline, tracks left out of the combined board.
+// offline or with a full disk, tracks left out of the combined board.
 func (s *Scene) notices(key string, r Ranked, now, wall time.Time, synced bool) []string {
 	var out []string
 	if !s.connected && now.Sub(s.lostAt) >= s.cfg.OfflineGrace {
@@ -410,6 +416,8 @@ func (s *Scene) notices(key string, r Ranked, now, wall time.Time, synced bool) 
 		}
 		if ts := s.in.Track(id); trackOffline(ts) {
 			out = append(out, "track "+id+" offline")
+		} else if trackStorageFull(ts) {
+			out = append(out, "track "+id+" storage full")
 		}
 	}
 	for _, id := range r.Excluded {

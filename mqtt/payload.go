@@ -63,6 +63,26 @@ type Status struct {
 	Rejected       uint64         `json:"rejected"`                   // malformed crossings the track refused (never recorded)
 	LastCrossingAt int64          `json:"last_crossing_at,omitempty"` // Unix ms, when the clock is synced
 	Shows          string         `json:"shows,omitempty"`            // kiosks: what the screen shows
+	Storage        *StorageStatus `json:"storage,omitempty"`          // trackside: its data partition
+}
+
+// Storage states of StorageStatus.
+const (
+	StorageOK   = "ok"
+	StorageLow  = "low"  // below the warning level (4 × the floor): make room soon
+	StorageFull = "full" // below the floor: races are not armed
+)
+
+// StorageStatus is the health of a trackside's database storage.
+type StorageStatus struct {
+	State        string `json:"state"` // ok | low | full
+	FreeBytes    uint64 `json:"free_bytes"`
+	MinFreeBytes uint64 `json:"min_free_bytes"` // the floor (storage.min_free)
+	Detail       string `json:"detail,omitempty"`
+	// LastWriteError is the last failed commit (disk full, I/O error) and
+	// LastWriteErrorAt its Unix ms; both empty once a commit succeeds again.
+	LastWriteError   string `json:"last_write_error,omitempty"`
+	LastWriteErrorAt int64  `json:"last_write_error_at,omitempty"`
 }
 
 // StandingsEntry is one racer's ranked result. Public fields only.

@@ -8,6 +8,13 @@
 //	trackside -config FILE -export-json FILE
 //	trackside -config FILE -backup FILE      copy the database (unit stopped;
 //	                                         a running unit backs up on SIGUSR1)
+//	trackside -salvage DAMAGED NEW           copy what is readable of a damaged
+//	                                         database into a new one
+//
+// Exports and backups of a stopped unit open the database read-only and
+// change nothing in it. Exit status 3 means the database is damaged: the
+// systemd unit does not restart on it (RestartPreventExitStatus=3), since
+// no restart can help; the message says what to do.
 package main
 
 import (
@@ -28,12 +35,28 @@ import (
 	"pitwall/trackside/unit"
 )
 
+// exitDamaged is the exit status for a damaged database.
+const exitDamaged = 3
+
 func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "trackside:", err)
+		if errors.Is(err, store.ErrDamaged) {
+			fmt.Fprintln(os.Stderr, damagedHelp)
+			os.Exit(exitDamaged)
+		}
 		os.Exit(1)
 	}
 }
+
+const damagedHelp = `trackside: the database file is damaged and cannot be used as it is. Keep it: do not delete it.
+  1. stop the unit:           systemctl stop pitwall-trackside
+  2. copy what is readable:   trackside -salvage /var/lib/pitwall/pitwall.db /var/lib/pitwall/salvaged.db
+     (the report lists what could not be read)
+  3. keep the damaged file:   mv /var/lib/pitwall/pitwall.db /var/lib/pitwall/pitwall.db.damaged
+  4. use the salvaged copy:   mv /var/lib/pitwall/salvaged.db /var/lib/pitwall/pitwall.db
+  5. start the unit again:    systemctl start pitwall-trackside
+(with another data_dir, use its pitwall.db; see docs/trackside.md, "Damaged database")`
 
 func run() error {
 	configPath := flag.String("config", "/etc/pitwall/trackside.json", "config file (JSON)")
@@ -42,11 +65,18 @@ func run() error {
 	exportCSV := flag.String("export-csv", "", "write all results as CSV to this file and exit")
 	exportJSON := flag.String("export-json", "", "write all racers and races as JSON to this file and exit")
 	backup := flag.String("backup", "", "copy the database to this file and exit")
+	salvage := flag.Bool("salvage", false, "salvage DAMAGED NEW: copy what is readable of the damaged database DAMAGED into the new database NEW and exit")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.Version)
 		return nil
+	}
+	if *salvage {
+		return runSalvage(flag.Args())
+	}
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (only -salvage takes file names)", flag.Args())
 	}
 	// LoadConfig is the whole of the validation: -check stops after it,
 	// and unit.New repeats the same Config.Validate.
@@ -77,10 +107,27 @@ func run() error {
 	return u.Run(ctx)
 }
 
-// offline exports or backs up a stopped unit's database.
+// runSalvage copies what is readable of a damaged database into a new one
+// and prints what it could not read.
+func runSalvage(args []string) error {
+	if len(args) != 2 {
+		return errors.New("-salvage needs two file names: DAMAGED NEW")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	rep, err := store.Salvage(args[0], args[1], log)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("salvaged %s into %s\n%s", args[0], args[1], rep)
+	return nil
+}
+
+// offline exports or backs up a stopped unit's database. It opens it
+// read-only: a stopped unit's file is not changed (no migration, no boot
+// count), and a damaged one can still be read as far as it goes.
 func offline(cfg unit.Config, log *slog.Logger, csvPath, jsonPath, backupPath string) error {
 	path := filepath.Join(cfg.DataDir, "pitwall.db")
-	st, err := store.Open(path, store.Options{LockTimeout: 2 * time.Second, Logger: log})
+	st, err := store.OpenReadOnly(path, store.Options{LockTimeout: 2 * time.Second, Logger: log})
 	if err != nil {
 		return fmt.Errorf("%w (for a running unit send SIGUSR1 for a hot backup)", err)
 	}

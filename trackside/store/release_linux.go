@@ -20,7 +20,7 @@ import (
 // It runs inside a read transaction: bbolt remaps only under the mmap
 // write lock, which waits for readers, so the range is the live mapping.
 func (s *Store) ReleasePages() error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.boltView(func(tx *bolt.Tx) error {
 		info := s.db.Info()
 		size := int(tx.Size())
 		if info.Data == 0 || size <= 0 {

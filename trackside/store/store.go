@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +60,16 @@ type Store struct {
 	epoch  string
 	depth  atomic.Int64  // outbox messages pending; recomputed at Open
 	notify chan struct{} // capacity 1: "the outbox has something new"
+	// readOnly: opened by OpenReadOnly; Update refuses.
+	readOnly bool
+	// writeErr is the last failed commit, for the unit's storage health.
+	writeErr atomic.Pointer[WriteError]
+}
+
+// WriteError is a commit that failed (disk full, I/O error).
+type WriteError struct {
+	At  time.Time
+	Err error
 }
 
 // Open opens the database at path, creating it safely if it does not exist,
@@ -83,7 +94,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	db, err := openBolt(path, log, &bolt.Options{
 		Timeout: timeout,
 		// The freelist is rebuilt by scanning at Open instead of written
 		// at every commit: fewer pages per fsync. NoSync stays off.
@@ -91,17 +102,14 @@ func Open(path string, opt Options) (*Store, error) {
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: initialMmapSize,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %w (no lock within %v; is another trackside running on this file?)", path, ErrInUse, timeout)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 
 	s := &Store{db: db, path: path, log: log, notify: make(chan struct{}, 1)}
 	var from int
 	var applied []string
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = s.boltUpdate(func(tx *bolt.Tx) error {
 		var err error
 		if from, err = schemaOf(tx); err != nil {
 			return err
@@ -121,7 +129,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return putU64(meta, metaBoot, s.boot)
 	})
 	if err == nil {
-		err = db.View(func(tx *bolt.Tx) error {
+		err = s.boltView(func(tx *bolt.Tx) error {
 			s.depth.Store(int64(tx.Bucket(bucketOutbox).Stats().KeyN))
 			return nil
 		})
@@ -181,6 +189,10 @@ func epochOf(meta *bolt.Bucket) (string, error) {
 // The Tx must not be used after fn returns, and Update must not be called
 // from inside View or Update (bbolt would deadlock).
 func (s *Store) Update(fn func(*Tx) error) (err error) {
+	defer s.recoverDamage(debug.SetPanicOnFault(true), &err)
+	if s.readOnly {
+		return fmt.Errorf("store %s: opened read-only", s.path)
+	}
 	start := time.Now()
 	btx, err := s.db.Begin(true)
 	if err != nil {
@@ -197,9 +209,13 @@ func (s *Store) Update(fn func(*Tx) error) (err error) {
 		return err
 	}
 	done = true
+	txid := btx.ID()
 	if err := btx.Commit(); err != nil {
-		return fmt.Errorf("store %s: commit: %w", s.path, err)
+		err = s.commitFailed(txid, err)
+		s.writeErr.Store(&WriteError{At: time.Now(), Err: err})
+		return err
 	}
+	s.writeErr.Store(nil)
 	if t.outboxDelta != 0 {
 		s.depth.Add(int64(t.outboxDelta))
 	}
@@ -215,8 +231,11 @@ func (s *Store) Update(fn func(*Tx) error) (err error) {
 // View runs fn in a read-only transaction: a consistent snapshot that
 // writers do not block.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return s.boltView(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
 }
+
+// LastWriteError is the last commit that failed, or nil.
+func (s *Store) LastWriteError() *WriteError { return s.writeErr.Load() }
 
 // Notify returns a channel that receives (without blocking the writer) after
 // a commit that enqueued messages, and once at Open if the outbox is not
@@ -247,7 +266,7 @@ type Stats struct {
 // file is logged and leaves the affected counts zero.
 func (s *Store) Stats() Stats {
 	st := Stats{Schema: schemaVersion, Boot: s.boot, OutboxDepth: s.OutboxDepth()}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.boltView(func(tx *bolt.Tx) error {
 		st.Crossings = tx.Bucket(bucketCrossings).Sequence()
 		st.Audit = tx.Bucket(bucketAudit).Sequence()
 		st.Races = tx.Bucket(bucketRaces).Stats().KeyN
@@ -269,7 +288,7 @@ func (s *Store) Stats() Stats {
 // tests, not for the hot path.
 func (s *Store) Check() error {
 	var errs []error
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.boltView(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			errs = append(errs, err)
 		}

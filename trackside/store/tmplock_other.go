@@ -4,7 +4,9 @@ package store
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"time"
 )
 
 // removeUnlocked cannot tell on this system whether another process is
@@ -15,3 +17,7 @@ func removeUnlocked(name string) (bool, error) {
 
 // lockTemp has nothing to do where removeUnlocked never removes.
 func lockTemp(*os.File) error { return nil }
+
+func lockShared(f *os.File, exclusive bool, timeout time.Duration) error { return nil }
+
+func mapFile(f *os.File, size int64) (io.ReaderAt, func(), error) { return f, func() {}, nil }

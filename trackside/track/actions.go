@@ -142,11 +142,17 @@ func (t *Track) Unqueue(ctx context.Context, who, racerID string) error {
 
 // Load makes the next queued racer's race current (Ready).
 func (t *Track) Load(ctx context.Context, who string) (race.Effect, error) {
+	if err := t.checkArm("load"); err != nil {
+		return race.Effect{}, err
+	}
 	return t.engineOp(ctx, who, "load", func(e *race.Engine, now int64) (race.Effect, error) { return t.bindRacer(e.Load(now)) })
 }
 
 // LoadRacer makes a race for the named racer current, bypassing the queue.
 func (t *Track) LoadRacer(ctx context.Context, who, racerID string) (race.Effect, error) {
+	if err := t.checkArm("load"); err != nil {
+		return race.Effect{}, err
+	}
 	return t.do(ctx, who, "load", racerID, func(_ *store.Tx, now int64, _ *outbound) (race.Effect, error) {
 		if _, ok := t.racers[racerID]; !ok {
 			return race.Effect{}, fmt.Errorf("no racer %q", racerID)
@@ -157,6 +163,9 @@ func (t *Track) LoadRacer(ctx context.Context, who, racerID string) (race.Effect
 
 // Start starts the race clock.
 func (t *Track) Start(ctx context.Context, who string) (race.Effect, error) {
+	if err := t.checkArm("start"); err != nil {
+		return race.Effect{}, err
+	}
 	return t.engineOp(ctx, who, "start", (*race.Engine).Start)
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"pitwall/mqtt"
@@ -75,6 +76,8 @@ type Track struct {
 	lastStandings mqtt.Standings
 	runErr        error
 	done          chan struct{}
+	noSpace       uint64                       // commits rolled back for lack of space (armguard.go)
+	armGuard      atomic.Pointer[func() error] // refuses arming a race (armguard.go)
 }
 
 type racerInfo struct {
@@ -210,7 +213,9 @@ func (t *Track) run(ctx context.Context) error {
 				}
 			}
 			if err := t.commit(batch, false); err != nil {
-				return err
+				if err := t.recoverFromNoSpace(err); err != nil {
+					return err
+				}
 			}
 		case <-tick.C:
 			refresh := time.Since(lastLive) >= t.cfg.LivePeriod
@@ -228,7 +233,9 @@ func (t *Track) run(ctx context.Context) error {
 				}
 			}
 			if err := t.commit(nil, refresh); err != nil {
-				return err
+				if err := t.recoverFromNoSpace(err); err != nil {
+					return err
+				}
 			}
 		}
 	}

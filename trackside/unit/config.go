@@ -28,6 +28,7 @@ type Config struct {
 	LogLevel  string        `json:"log_level"`  // debug | info | warn | error
 	Health    Duration      `json:"health_interval"`
 	Official  *AutoOfficial `json:"auto_official,omitempty"` // demo only: run races unattended
+	Storage   StorageConfig `json:"storage"`                 // free-space floor (storage.go)
 }
 
 // BrokerConfig says how to reach the MQTT broker.
@@ -177,6 +178,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log_level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if err := c.Storage.validate(); err != nil {
+		return fmt.Errorf("storage.%w", err)
 	}
 	if time.Duration(c.Health) < time.Second {
 		return fmt.Errorf("health_interval: %v is shorter than 1s", time.Duration(c.Health))

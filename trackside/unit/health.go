@@ -29,6 +29,7 @@ func (u *Unit) status() *mqtt.Status {
 	if !a.LastAt.IsZero() && st.ClockSynced {
 		st.LastCrossingAt = a.LastAt.UnixMilli()
 	}
+	st.Storage = u.disk.status(u.store.LastWriteError())
 	return st
 }
 
@@ -56,6 +57,7 @@ func (u *Unit) runHealth(ctx context.Context) {
 			return
 		case <-check.C:
 		}
+		u.disk.check()
 		st := u.status()
 		key := statusKey(st)
 		u.mu.Lock()
@@ -78,10 +80,15 @@ func (u *Unit) runHealth(ctx context.Context) {
 func statusKey(st *mqtt.Status) string {
 	type sensor struct{ Name, State, Detail string }
 	k := struct {
-		Synced  bool
-		Sensors []sensor
-		Backlog bool
+		Synced     bool
+		Sensors    []sensor
+		Backlog    bool
+		Storage    string
+		WriteError bool
 	}{Synced: st.ClockSynced, Backlog: st.OutboxDepth > 100}
+	if st.Storage != nil {
+		k.Storage, k.WriteError = st.Storage.State, st.Storage.LastWriteError != ""
+	}
 	for _, s := range st.Sensors {
 		k.Sensors = append(k.Sensors, sensor{s.Name, s.State, s.Detail})
 	}
@@ -93,6 +100,12 @@ func (u *Unit) logHealth(st *mqtt.Status, client paho.Client) {
 	a := u.track.Activity()
 	attrs := []any{"broker", brokerState(client), "outbox", st.OutboxDepth, "crossings", a.Recorded, "race", a.Race,
 		"foreign", a.Foreign, "rejected", a.Rejected}
+	if s := st.Storage; s != nil {
+		attrs = append(attrs, "storage", s.State, "storage_free", ByteSize(s.FreeBytes).String())
+		if s.LastWriteError != "" {
+			attrs = append(attrs, "last_write_error", s.LastWriteError)
+		}
+	}
 	if !a.LastAt.IsZero() {
 		attrs = append(attrs, "last_crossing_ago", time.Since(a.LastAt).Round(time.Second).String(), "last_source", a.LastCrossing.Source)
 	}
@@ -121,8 +134,11 @@ func (u *Unit) showLED(st *mqtt.Status, client paho.Client) {
 		return
 	}
 	state := "ok"
-	if client == nil || !client.IsConnectionOpen() || st.OutboxDepth > 100 {
+	if client == nil || !client.IsConnectionOpen() || st.OutboxDepth > 100 || (st.Storage != nil && st.Storage.State == mqtt.StorageLow) {
 		state = "degraded"
+	}
+	if st.Storage != nil && st.Storage.State == mqtt.StorageFull {
+		state = "down"
 	}
 	for _, s := range st.Sensors {
 		if s.State != string(crossing.StateOK) {

@@ -32,6 +32,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Sources replaces the sources built from the config (tests, demo).
 	Sources []crossing.Source
+	// FreeSpace replaces statfs(2) for the storage health (tests).
+	FreeSpace FreeSpace
 }
 
 // Unit is a running trackside.
@@ -43,6 +45,7 @@ type Unit struct {
 	sources []crossing.Source
 	boot    string
 	led     *light.Light
+	disk    *storageWatch
 	// offTrack carries the simulator's off-track moments to the demo's
 	// automatic official.
 	offTrack chan struct{}
@@ -78,6 +81,8 @@ func New(cfg Config, opt Options) (*Unit, error) {
 		st.Close()
 		return nil, err
 	}
+	u.disk = newStorageWatch(cfg.DataDir, cfg.Storage, opt.FreeSpace, log)
+	u.track.SetArmGuard(u.disk.armGuard)
 	u.sources = opt.Sources
 	if u.sources == nil {
 		if u.sources, err = u.buildSources(log); err != nil {
