@@ -54,6 +54,7 @@ func (u *Unit) runHealth(ctx context.Context) {
 			return
 		case <-check.C:
 		}
+		u.noteEpochAt()
 		st := u.status()
 		key := statusKey(st)
 		u.mu.Lock()
