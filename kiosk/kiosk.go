@@ -436,6 +436,25 @@ func (k *Kiosk) cacheFile(now time.Time) CacheFile {
 	return f
 }
 
+// topicPayloadLimit is the payload limit of a topic the kiosk reads.
+func topicPayloadLimit(topic string) int {
+	if _, kind, err := ParseTopic(topic); err == nil {
+		return MaxPayload(kind)
+	}
+	return mqtt.MaxPayload
+}
+
+// refuseOversized counts a payload refused by its size and logs it, at
+// most every 10 s. It runs on paho's goroutines.
+func (k *Kiosk) refuseOversized(topic string, n int) {
+	k.oversized.Add(1)
+	now := time.Now().UnixNano()
+	if last := k.oversizedLogged.Load(); now-last >= int64(10*time.Second) && k.oversizedLogged.CompareAndSwap(last, now) {
+		k.log.Error("payload refused: too large; board unchanged", "topic", topic, "bytes", n,
+			"limit", topicPayloadLimit(topic), "oversized_total", k.oversized.Load())
+	}
+}
+
 // topics are the kiosk's subscriptions: every track or the configured ones.
 func (k *Kiosk) topics() map[string]byte {
 	if len(k.cfg.Tracks) == 0 {
@@ -451,21 +470,17 @@ func (k *Kiosk) topics() map[string]byte {
 // handle is paho's message handler: it copies the message into the inbox
 // and returns at once.
 //
-// A payload over its kind's limit (MaxPayload) is refused here, before it
-// is queued or decoded: it is counted and logged (at most every 10 s) and
-// nothing else happens.
+// A payload over its kind's limit (MaxPayload) was cut on the connection
+// (topicPayloadLimit) and arrives empty; an empty payload is also what a
+// broker sends when a retained message is cleared. Neither is a state: the
+// kiosk keeps what it shows. The size is checked here again, before the
+// message is queued or decoded, for a client built without the cut.
 func (k *Kiosk) handle(_ paho.Client, m paho.Message) {
-	limit := mqtt.MaxPayload
-	if _, kind, err := ParseTopic(m.Topic()); err == nil {
-		limit = MaxPayload(kind)
+	if len(m.Payload()) == 0 {
+		return
 	}
-	if n := len(m.Payload()); n > limit {
-		k.oversized.Add(1)
-		now := time.Now().UnixNano()
-		if last := k.oversizedLogged.Load(); now-last >= int64(10*time.Second) && k.oversizedLogged.CompareAndSwap(last, now) {
-			k.log.Error("payload refused: too large; board unchanged", "topic", m.Topic(), "bytes", n, "limit", limit,
-				"oversized_total", k.oversized.Load())
-		}
+	if n, limit := len(m.Payload()), topicPayloadLimit(m.Topic()); n > limit {
+		k.refuseOversized(m.Topic(), n)
 		return
 	}
 	k.inbox.put(Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained(), At: time.Now()})
@@ -488,6 +503,10 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 		Username: k.cfg.Broker.Username,
 		Will:     will,
 		Logger:   k.log,
+		// Oversized payloads are cut on the connection, before paho
+		// reads them into memory (a 10 MB one would cost 20 MB there).
+		MaxPayload:  topicPayloadLimit,
+		OnOversized: k.refuseOversized,
 		OnConnect: func(c paho.Client) {
 			k.setLink(true)
 			if k.subscribe(c) {
