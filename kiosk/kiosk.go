@@ -368,7 +368,11 @@ func (k *Kiosk) apply(m Message) time.Duration {
 	switch {
 	case errors.Is(err, ErrTooManyTracks):
 		k.overTrackLimit.Add(1)
-		k.logBad("track limit", err)
+		if now := time.Now(); now.Sub(k.badLog["max_tracks"]) >= 10*time.Second {
+			k.badLog["max_tracks"] = now
+			k.log.Warn("new track ignored: max_tracks reached (list the tracks in the config to choose them)",
+				"topic", m.Topic, "max_tracks", k.cfg.maxTracks(), "ignored_total", k.overTrackLimit.Load())
+		}
 		return -1
 	case errors.Is(err, ErrIgnored):
 		return -1
