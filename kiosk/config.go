@@ -35,6 +35,11 @@ type Config struct {
 	// Tracks lists the tracks to show, in display order; empty means every
 	// track the broker knows (ordered by id).
 	Tracks []string `json:"tracks"`
+	// MaxTracks bounds how many tracks a kiosk with an empty Tracks list
+	// takes (0: DefaultMaxTracks). Tracks named by Board and Rotate
+	// always have a place; the others are taken first come (the cache's
+	// first, at boot) and a new track beyond the limit is ignored.
+	MaxTracks int `json:"max_tracks"`
 	// Board is "combined" (all tracks merged, the default) or a track id.
 	Board string `json:"board"`
 	// Rotate, when set, cycles the screen through these boards ("combined"
@@ -120,6 +125,15 @@ func (c Config) Validate() error {
 		}
 		seen[t] = true
 	}
+	if c.MaxTracks < 0 || c.MaxTracks > maxMaxTracks {
+		return fmt.Errorf("max_tracks: %d is outside 1..%d (0: the default, %d)", c.MaxTracks, maxMaxTracks, DefaultMaxTracks)
+	}
+	if c.MaxTracks > 0 && len(c.Tracks) > c.MaxTracks {
+		return fmt.Errorf("max_tracks: %d is fewer than the %d tracks listed", c.MaxTracks, len(c.Tracks))
+	}
+	if n := len(c.boardTracks()); len(c.Tracks) == 0 && n > c.maxTracks() {
+		return fmt.Errorf("max_tracks: %d is fewer than the %d tracks named by board and rotate", c.maxTracks(), n)
+	}
 	if err := c.validBoard(c.Board); err != nil {
 		return fmt.Errorf("board: %w", err)
 	}
@@ -188,6 +202,29 @@ func (c Config) validBoard(b string) error {
 		return fmt.Errorf("track %q is not in tracks %v", b, c.Tracks)
 	}
 	return nil
+}
+
+// maxMaxTracks bounds max_tracks: a board merges at most this many tracks.
+const maxMaxTracks = 256
+
+func (c Config) maxTracks() int {
+	if c.MaxTracks > 0 {
+		return c.MaxTracks
+	}
+	return DefaultMaxTracks
+}
+
+// boardTracks lists the distinct track ids named by board and rotate.
+func (c Config) boardTracks() []string {
+	var out []string
+	seen := map[string]bool{BoardCombined: true}
+	for _, b := range c.Boards() {
+		if !seen[b] {
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // Boards lists the boards the screen shows: Rotate, or Board alone.

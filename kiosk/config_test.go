@@ -58,6 +58,20 @@ func TestParseConfig(t *testing.T) {
 		{name: "relative png", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}, "outputs": {"png": "b.png"}}`, err: "outputs.png"},
 		{name: "bad http", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}, "outputs": {"http": "8080"}}`, err: "outputs.http"},
 		{name: "relative cache", json: `{` + base + `, "cache": "cache.json"}`, err: "cache:"},
+		{name: "max_tracks", json: `{` + base + `, "max_tracks": 40}`, test: func(t *testing.T, c Config) {
+			if c.maxTracks() != 40 {
+				t.Fatalf("max_tracks %d", c.maxTracks())
+			}
+		}},
+		{name: "max_tracks default", json: `{` + base + `}`, test: func(t *testing.T, c Config) {
+			if c.maxTracks() != DefaultMaxTracks {
+				t.Fatalf("max_tracks %d, want %d", c.maxTracks(), DefaultMaxTracks)
+			}
+		}},
+		{name: "negative max_tracks", json: `{` + base + `, "max_tracks": -1}`, err: "max_tracks: -1 is outside 1..256"},
+		{name: "huge max_tracks", json: `{` + base + `, "max_tracks": 5000}`, err: "max_tracks: 5000"},
+		{name: "max_tracks below tracks", json: `{` + base + `, "tracks": ["1","2","3"], "max_tracks": 2}`, err: "max_tracks: 2 is fewer than the 3 tracks listed"},
+		{name: "max_tracks below boards", json: `{` + base + `, "rotate": ["1","2","3"], "max_tracks": 2}`, err: "max_tracks: 2 is fewer than the 3 tracks named by board and rotate"},
 		{name: "bad log level", json: `{` + base + `, "log_level": "loud"}`, err: "log_level"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

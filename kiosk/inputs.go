@@ -83,26 +83,148 @@ type TrackState struct {
 	RaceAt   time.Time
 	RaceLive bool
 
-	// seq is the highest sequence number seen per kind. A trackside's LWT
+	// seq is the seq of the snapshot held per kind. A trackside's LWT
 	// carries seq 0 and never lowers it.
 	seq map[Kind]uint64
-	// epoch is the trackside database the seqs count in (mqtt.Header.Epoch).
-	epoch string
+	// epoch is the trackside database the seqs count in (mqtt.Header.Epoch)
+	// and epochAt its creation time (mqtt.Header.EpochAt, 0: unknown).
+	epoch   string
+	epochAt int64
+	// payload and status are the ordering state of the writer's two
+	// sequence counters: standings and race state share the store's
+	// payload counter, status counts boot<<32 | n.
+	payload, status seqCounter
 }
 
-// adoptEpoch resets the ordering of a track whose snapshots now come from a
-// new database (a trackside whose store was replaced restarts its seq), and
-// returns the seq to compare against.
-func (ts *TrackState) adoptEpoch(epoch string, held uint64) uint64 {
-	if ts == nil || epoch == "" {
-		return held
+// Jump bounds: how far ahead of a track's held snapshots a seq may be and
+// still be taken at once. The payload counter advances with every
+// standings, race state and lap event (a busy track: about a thousand an
+// hour), so 65,536 is days of racing; status seqs are boot<<32 | n, so
+// 16<<32 is 16 trackside restarts. A larger jump is held back until a
+// second snapshot corroborates it.
+const (
+	seqJumpPayload uint64 = 1 << 16
+	seqJumpStatus  uint64 = 16 << 32
+)
+
+// seqCounter is the kiosk's view of one of a writer's sequence counters.
+type seqCounter struct {
+	// ahead holds, per kind, a snapshot whose seq jumped implausibly far
+	// ahead of the track's held snapshots, until another snapshot (of any
+	// kind counting in the same counter, or the next one of its kind)
+	// lands within the jump bound of it.
+	ahead map[Kind]snapshot
+	// below is the last snapshot seen far below a held one. A second,
+	// distinct snapshot close to it shows the stream has moved on without
+	// the held one: that one is dropped (it came from a forged or broken
+	// writer, and would otherwise freeze the board and the cache).
+	below    snapshot
+	hasBelow bool
+}
+
+func (c *seqCounter) reset() { *c = seqCounter{} }
+
+// snapshot is a decoded, checked message.
+type snapshot struct {
+	kind      Kind
+	h         mqtt.Header
+	standings *mqtt.Standings
+	race      *mqtt.RaceState
+	status    *mqtt.Status
+	msg       Message
+}
+
+// sameAs reports whether two snapshots are the same publication (a broker
+// repeating a retained message): that is no corroboration.
+func (s snapshot) sameAs(o snapshot) bool { return s.kind == o.kind && s.h.Seq == o.h.Seq }
+
+func absDiff(a, b uint64) uint64 {
+	if a > b {
+		return a - b
 	}
-	if ts.epoch != "" && ts.epoch != epoch {
-		clear(ts.seq)
-		held = 0
+	return b - a
+}
+
+// counter returns the ordering state, the kinds and the jump bound of the
+// counter that kind k's seqs come from.
+func (ts *TrackState) counter(k Kind) (*seqCounter, []Kind, uint64) {
+	if k == KindStatus {
+		return &ts.status, []Kind{KindStatus}, seqJumpStatus
 	}
-	ts.epoch = epoch
-	return held
+	return &ts.payload, []Kind{KindStandings, KindRace}, seqJumpPayload
+}
+
+// has reports whether a snapshot of kind k is held.
+func (ts *TrackState) has(k Kind) bool {
+	switch k {
+	case KindStandings:
+		return ts.Standings != nil
+	case KindRace:
+		return ts.Race != nil
+	case KindStatus:
+		return ts.Status != nil
+	}
+	return false
+}
+
+// empty reports whether nothing at all is held for the track.
+func (ts *TrackState) empty() bool {
+	return ts.Standings == nil && ts.Race == nil && ts.Status == nil
+}
+
+// top is the highest seq held among kinds (0: none).
+func (ts *TrackState) top(kinds []Kind) uint64 {
+	var hi uint64
+	for _, k := range kinds {
+		if ts.has(k) && ts.seq[k] > hi {
+			hi = ts.seq[k]
+		}
+	}
+	return hi
+}
+
+// compareEpoch orders the epoch of h against the one held: -1 older (drop
+// the snapshot), 0 the same (or no epoch to compare), 1 newer (reset the
+// track to it). Which database is newer is decided from the headers, not
+// from arrival order, so a broker holding retained messages of both gives
+// the same answer whatever order it delivers them in:
+//   - both creation times known (mqtt.Header.EpochAt): the later one;
+//     equal times, the greater epoch id;
+//   - otherwise a live (not retained) message's epoch wins: a trackside
+//     is publishing under it right now; a retained one cannot displace the
+//     epoch held.
+func (ts *TrackState) compareEpoch(h mqtt.Header, retained bool) int {
+	if h.Epoch == "" || ts.epoch == "" || h.Epoch == ts.epoch {
+		return 0
+	}
+	if h.EpochAt > 0 && ts.epochAt > 0 {
+		switch {
+		case h.EpochAt > ts.epochAt:
+			return 1
+		case h.EpochAt < ts.epochAt:
+			return -1
+		case h.Epoch > ts.epoch:
+			return 1
+		}
+		return -1
+	}
+	if !retained {
+		return 1
+	}
+	return -1
+}
+
+// noteEpoch records the epoch of a snapshot taken under compareEpoch 0.
+func (ts *TrackState) noteEpoch(h mqtt.Header) {
+	if h.Epoch == "" {
+		return
+	}
+	if ts.epoch == "" {
+		ts.epoch = h.Epoch
+	}
+	if h.Epoch == ts.epoch && h.EpochAt > ts.epochAt {
+		ts.epochAt = h.EpochAt
+	}
 }
 
 // Update says what applying a message changed.
@@ -111,6 +233,13 @@ type Update struct {
 	Kind  Kind
 	// Changed is false for a duplicate or stale snapshot, which is dropped.
 	Changed bool
+	// StandingsChanged is set when the track's standings changed: taken
+	// from this message, from one held back before and now corroborated,
+	// or dropped (contradicted by the stream, or of a superseded epoch).
+	StandingsChanged bool
+	// HeldBack is set when the message jumped implausibly far ahead and
+	// waits for corroboration (nothing changed yet).
+	HeldBack bool
 	// Previous is the track's standings before this update (nil: none
 	// were held, so nothing can be called new or improved).
 	Previous *mqtt.Standings
@@ -119,6 +248,39 @@ type Update struct {
 // ErrIgnored is wrapped when a message is for a track this kiosk does not
 // show; it is not counted as a bad payload.
 var ErrIgnored = errors.New("track not shown on this kiosk")
+
+// ErrTooManyTracks is wrapped (with ErrIgnored) when a message names a new
+// track while the kiosk already holds max_tracks tracks.
+var ErrTooManyTracks = errors.New("track limit reached")
+
+// ErrOversized is wrapped when a payload is larger than its kind's limit.
+var ErrOversized = errors.New("payload too large")
+
+// Payload limits per kind, well under mqtt.MaxPayload: a payload is
+// refused by its size before it is decoded or queued. Standings of 10,000
+// racers encode to about 1.2 MB; a race state holds one race's laps and
+// the queue's names; a status a few sensors.
+const (
+	MaxStandingsPayload = 2 << 20
+	MaxRacePayload      = 256 << 10
+	MaxStatusPayload    = 64 << 10
+)
+
+// MaxPayload is the size limit of a payload of kind k.
+func MaxPayload(k Kind) int {
+	switch k {
+	case KindStandings:
+		return MaxStandingsPayload
+	case KindRace:
+		return MaxRacePayload
+	case KindStatus:
+		return MaxStatusPayload
+	}
+	return mqtt.MaxPayload
+}
+
+// DefaultMaxTracks is how many tracks a kiosk that lists none takes.
+const DefaultMaxTracks = 16
 
 // Inputs holds every track's latest retained state. It is not safe for
 // concurrent use: the kiosk's own goroutine owns it.
@@ -129,20 +291,27 @@ var ErrIgnored = errors.New("track not shown on this kiosk")
 // equal ones, whatever their Boot: a lower Seq from a different boot is a
 // late delivery of an older snapshot (paho delivers concurrently, and an
 // outbox drained after a reboot still holds the previous boot's payloads).
-// A trackside whose store was replaced starts again at low Seq numbers
-// under a new Epoch; a new epoch resets the track's ordering.
+// A Seq is not taken blindly: see seqCounter and docs/kiosk.md. A
+// trackside whose store was replaced starts again at low Seq numbers
+// under a new Epoch; a newer epoch (compareEpoch) resets the track.
 type Inputs struct {
 	tracks map[string]*TrackState
 	// allow, when set, limits the tracks taken; order is the configured
 	// display order (else tracks are shown by id).
 	allow map[string]bool
 	order []string
+	// Without allow: at most max tracks, of which the preferred ones
+	// (named by the configured boards) always have a place.
+	max    int
+	prefer map[string]bool
+	others int // tracks held that are not preferred
 }
 
 // NewInputs returns empty inputs taking only the listed tracks, in that
-// display order, or every track (ordered by id) when tracks is empty.
+// display order, or up to DefaultMaxTracks tracks (ordered by id) when
+// tracks is empty.
 func NewInputs(tracks []string) *Inputs {
-	in := &Inputs{tracks: map[string]*TrackState{}}
+	in := &Inputs{tracks: map[string]*TrackState{}, max: DefaultMaxTracks}
 	if len(tracks) > 0 {
 		in.allow = map[string]bool{}
 		for _, t := range tracks {
@@ -153,15 +322,52 @@ func NewInputs(tracks []string) *Inputs {
 	return in
 }
 
-// Track returns the state of a track, or nil when nothing was received.
-func (in *Inputs) Track(id string) *TrackState { return in.tracks[id] }
+// limit sets how many tracks inputs without a track list take, and the
+// tracks that always have a place among them (the boards' tracks).
+func (in *Inputs) limit(max int, prefer []string) {
+	if max > 0 {
+		in.max = max
+	}
+	in.prefer = map[string]bool{}
+	for _, t := range prefer {
+		if t != BoardCombined && len(in.prefer) < in.max {
+			in.prefer[t] = true
+		}
+	}
+}
+
+// admit reports whether a message of track id may be taken, making room
+// for it in the count of tracks.
+func (in *Inputs) admit(id string) error {
+	if in.allow != nil {
+		if !in.allow[id] {
+			return ErrIgnored
+		}
+		return nil
+	}
+	if in.tracks[id] != nil || in.prefer[id] {
+		return nil
+	}
+	if in.others >= in.max-len(in.prefer) {
+		return fmt.Errorf("%w (%d): %w", ErrTooManyTracks, in.max, ErrIgnored)
+	}
+	return nil
+}
+
+// Track returns the state of a track, or nil when nothing is held.
+func (in *Inputs) Track(id string) *TrackState {
+	if ts := in.tracks[id]; ts != nil && !ts.empty() {
+		return ts
+	}
+	return nil
+}
 
 // Order lists the tracks that have any state, in display order.
 func (in *Inputs) Order() []string {
 	if in.allow != nil {
 		out := make([]string, 0, len(in.order))
 		for _, t := range in.order {
-			if in.tracks[t] != nil {
+			if in.Track(t) != nil {
 				out = append(out, t)
 			}
 		}
@@ -169,7 +375,9 @@ func (in *Inputs) Order() []string {
 	}
 	out := make([]string, 0, len(in.tracks))
 	for t := range in.tracks {
-		out = append(out, t)
+		if in.Track(t) != nil {
+			out = append(out, t)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return lessTrack(out[i], out[j]) })
 	return out
@@ -200,14 +408,13 @@ func (in *Inputs) Apply(m Message) (Update, error) {
 		return Update{}, err
 	}
 	u := Update{Track: track, Kind: kind}
-	if in.allow != nil && !in.allow[track] {
-		return u, fmt.Errorf("%s: %w", m.Topic, ErrIgnored)
+	if n, max := len(m.Payload), MaxPayload(kind); n > max {
+		return u, fmt.Errorf("%s: %w: %d bytes, %s payloads are limited to %d", m.Topic, ErrOversized, n, kind, max)
 	}
-	ts := in.tracks[track]
-	var held uint64
-	if ts != nil {
-		held = ts.seq[kind]
+	if err := in.admit(track); err != nil {
+		return u, fmt.Errorf("%s: %w", m.Topic, err)
 	}
+	sn := snapshot{kind: kind, msg: m}
 	switch kind {
 	case KindStandings:
 		var s mqtt.Standings
@@ -217,14 +424,7 @@ func (in *Inputs) Apply(m Message) (Update, error) {
 		if err := checkStandings(&s); err != nil {
 			return u, fmt.Errorf("%s: %w", m.Topic, err)
 		}
-		held = ts.adoptEpoch(s.Epoch, held)
-		if ts != nil && ts.Standings != nil && s.Seq <= held {
-			return u, nil
-		}
-		ts = in.track(track)
-		u.Previous = ts.Standings
-		ts.Standings = &s
-		ts.seq[kind] = s.Seq
+		sn.standings, sn.h = &s, s.Header
 	case KindRace:
 		var r mqtt.RaceState
 		if err := decode(m, track, &r, &r.Header); err != nil {
@@ -233,70 +433,159 @@ func (in *Inputs) Apply(m Message) (Update, error) {
 		if err := checkRace(&r); err != nil {
 			return u, fmt.Errorf("%s: %w", m.Topic, err)
 		}
-		held = ts.adoptEpoch(r.Epoch, held)
-		if ts != nil && ts.Race != nil && r.Seq <= held {
-			// The broker repeating the snapshot the cache holds confirms
-			// it is still current: show it from now on.
-			if r.Seq == held && !ts.RaceLive && !m.At.IsZero() {
-				ts.RaceAt, ts.RaceLive = m.At, true
-				u.Changed = true
-			}
-			return u, nil
-		}
-		ts = in.track(track)
-		ts.Race = &r
-		ts.RaceAt, ts.RaceLive = m.At, !m.At.IsZero()
-		ts.seq[kind] = r.Seq
+		sn.race, sn.h = &r, r.Header
 	case KindStatus:
 		var s mqtt.Status
 		if err := decode(m, track, &s, &s.Header); err != nil {
 			return u, err
 		}
-		var cur *mqtt.Status
-		if ts != nil {
-			cur = ts.Status
-		}
-		if !isWill(&s) {
-			held = ts.adoptEpoch(s.Epoch, held)
-		}
-		if isWill(&s) {
-			// The LWT is encoded when the trackside connects, with seq 0,
-			// so it cannot be ordered by seq. It says the connection of
-			// its boot died: current unless the status held is already
-			// offline, or online from another boot (a restarted trackside
-			// reconnects before the broker gives up on the old
-			// connection, whose LWT then arrives late).
-			if cur != nil && (!cur.Online || (cur.Boot != "" && cur.Boot != s.Boot)) {
-				return u, nil
-			}
-		} else if cur != nil && s.Seq <= held {
+		sn.status, sn.h = &s, s.Header
+	}
+	ts := in.track(track)
+	if kind == KindStatus && isWill(sn.status) {
+		// The LWT is encoded when the trackside connects, with seq 0,
+		// so it cannot be ordered by seq. It says the connection of its
+		// boot died: current unless the status held is already offline,
+		// or online from another boot (a restarted trackside reconnects
+		// before the broker gives up on the old connection, whose LWT
+		// then arrives late).
+		if cur := ts.Status; cur != nil && (!cur.Online || (cur.Boot != "" && cur.Boot != sn.status.Boot)) {
+			in.forgetIfEmpty(ts)
 			return u, nil
 		}
-		ts = in.track(track)
-		ts.Status = &s
-		if s.Seq > ts.seq[kind] {
-			ts.seq[kind] = s.Seq
-		}
+		ts.keep(sn, &u)
+		return u, nil
 	}
-	if ts.epoch == "" {
-		ts.epoch = headerEpoch(kind, ts)
+	switch ts.compareEpoch(sn.h, m.Retained) {
+	case -1:
+		in.forgetIfEmpty(ts)
+		return u, nil
+	case 1:
+		ts.resetEpoch(sn.h, &u)
+	default:
+		ts.noteEpoch(sn.h)
 	}
-	ts.Raw[kind] = m.Payload
-	u.Changed = true
+	ts.order(sn, &u)
+	in.forgetIfEmpty(ts)
 	return u, nil
 }
 
-// headerEpoch is the epoch of the snapshot of kind just kept.
-func headerEpoch(kind Kind, ts *TrackState) string {
-	switch {
-	case kind == KindStandings && ts.Standings != nil:
-		return ts.Standings.Epoch
-	case kind == KindRace && ts.Race != nil:
-		return ts.Race.Epoch
-	case kind == KindStatus && ts.Status != nil:
-		return ts.Status.Epoch
+// order takes sn when its seq is newer than the one held of its kind and
+// plausible (see seqCounter), holds it back when it jumped too far ahead,
+// and drops held snapshots that the stream has contradicted.
+func (ts *TrackState) order(sn snapshot, u *Update) {
+	c, kinds, jump := ts.counter(sn.kind)
+	s := sn.h.Seq
+	if ref := ts.top(kinds); ref > 0 && s > ref && s-ref > jump {
+		corroborated := false
+		for _, hb := range c.ahead {
+			if !hb.sameAs(sn) && absDiff(hb.h.Seq, s) <= jump {
+				corroborated = true
+			}
+		}
+		if !corroborated {
+			if c.ahead == nil {
+				c.ahead = map[Kind]snapshot{}
+			}
+			if hb, ok := c.ahead[sn.kind]; !ok || !hb.sameAs(sn) {
+				c.ahead[sn.kind] = sn
+			}
+			u.HeldBack = true
+			return
+		}
 	}
-	return ""
+	if hi := ts.top(kinds); hi > s && hi-s > jump {
+		if c.hasBelow && !c.below.sameAs(sn) && absDiff(c.below.h.Seq, s) <= jump {
+			floor := max(c.below.h.Seq, s)
+			for _, k := range kinds {
+				if ts.has(k) && ts.seq[k] > floor && ts.seq[k]-floor > jump {
+					ts.drop(k, u)
+				}
+			}
+			c.hasBelow = false
+		} else {
+			c.below, c.hasBelow = sn, true
+		}
+	}
+	if ts.has(sn.kind) && s <= ts.seq[sn.kind] {
+		// The broker repeating the race state the cache holds confirms
+		// it is still current: show it from now on.
+		if sn.kind == KindRace && s == ts.seq[sn.kind] && !ts.RaceLive && !sn.msg.At.IsZero() {
+			ts.RaceAt, ts.RaceLive = sn.msg.At, true
+			u.Changed = true
+		}
+		return
+	}
+	ts.keep(sn, u)
+	// What was held back may be plausible now; what is older than what
+	// is held is stale.
+	for _, k := range kinds {
+		hb, ok := c.ahead[k]
+		if !ok {
+			continue
+		}
+		ref := ts.top(kinds)
+		switch {
+		case ts.has(k) && hb.h.Seq <= ts.seq[k]:
+			delete(c.ahead, k)
+		case !(hb.h.Seq > ref && hb.h.Seq-ref > jump):
+			delete(c.ahead, k)
+			ts.order(hb, u)
+		}
+	}
+}
+
+// keep makes sn the held snapshot of its kind.
+func (ts *TrackState) keep(sn snapshot, u *Update) {
+	switch sn.kind {
+	case KindStandings:
+		if !u.StandingsChanged {
+			u.Previous = ts.Standings
+		}
+		ts.Standings, u.StandingsChanged = sn.standings, true
+	case KindRace:
+		ts.Race = sn.race
+		ts.RaceAt, ts.RaceLive = sn.msg.At, !sn.msg.At.IsZero()
+	case KindStatus:
+		ts.Status = sn.status
+	}
+	if !(sn.kind == KindStatus && isWill(sn.status)) {
+		ts.seq[sn.kind] = sn.h.Seq
+	}
+	ts.Raw[sn.kind] = sn.msg.Payload
+	u.Changed = true
+}
+
+// drop forgets the held snapshot of kind k.
+func (ts *TrackState) drop(k Kind, u *Update) {
+	switch k {
+	case KindStandings:
+		if !u.StandingsChanged {
+			u.Previous = ts.Standings
+		}
+		ts.Standings, u.StandingsChanged = nil, true
+	case KindRace:
+		ts.Race, ts.RaceLive = nil, false
+	case KindStatus:
+		ts.Status = nil
+	}
+	delete(ts.Raw, k)
+	delete(ts.seq, k)
+	u.Changed = true
+}
+
+// resetEpoch drops everything held of the superseded epoch and starts the
+// ordering again under h's.
+func (ts *TrackState) resetEpoch(h mqtt.Header, u *Update) {
+	for _, k := range []Kind{KindStatus, KindStandings, KindRace} {
+		if ts.has(k) {
+			ts.drop(k, u)
+		}
+	}
+	clear(ts.seq)
+	ts.payload.reset()
+	ts.status.reset()
+	ts.epoch, ts.epochAt = h.Epoch, h.EpochAt
 }
 
 // isWill reports whether a status is a last will: offline, without a seq.
@@ -307,8 +596,23 @@ func (in *Inputs) track(id string) *TrackState {
 	if ts == nil {
 		ts = &TrackState{ID: id, Raw: map[Kind][]byte{}, seq: map[Kind]uint64{}}
 		in.tracks[id] = ts
+		if in.allow == nil && !in.prefer[id] {
+			in.others++
+		}
 	}
 	return ts
+}
+
+// forgetIfEmpty removes a track that holds nothing (its first message was
+// dropped or held back... unless something is held back for it).
+func (in *Inputs) forgetIfEmpty(ts *TrackState) {
+	if !ts.empty() || len(ts.payload.ahead) > 0 || len(ts.status.ahead) > 0 || ts.epoch != "" {
+		return
+	}
+	delete(in.tracks, ts.ID)
+	if in.allow == nil && !in.prefer[ts.ID] {
+		in.others--
+	}
 }
 
 // decode checks the envelope: size and version (mqtt.Decode), and that a

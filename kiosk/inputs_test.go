@@ -47,6 +47,7 @@ func TestApplyKeepsHighestSeq(t *testing.T) {
 		seq     uint64
 		boot    string
 		epoch   string
+		epochAt int64
 		changed bool
 		holds   uint64 // seq held afterwards for the track
 	}
@@ -54,20 +55,22 @@ func TestApplyKeepsHighestSeq(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"increasing", []step{{"1", 1, "a-1", "e1", true, 1}, {"1", 2, "a-1", "e1", true, 2}, {"1", 9, "a-1", "e1", true, 9}}},
-		{"duplicate dropped", []step{{"1", 5, "a-1", "e1", true, 5}, {"1", 5, "a-1", "e1", false, 5}}},
-		{"late older dropped", []step{{"1", 5, "a-1", "e1", true, 5}, {"1", 4, "a-1", "e1", false, 5}}},
-		{"older seq from another boot dropped", []step{{"1", 5, "b-2", "e1", true, 5}, {"1", 4, "a-1", "e1", false, 5}}},
-		{"new boot continues the seq", []step{{"1", 5, "a-1", "e1", true, 5}, {"1", 6, "b-2", "e1", true, 6}}},
-		{"tracks are independent", []step{{"1", 5, "a-1", "e1", true, 5}, {"2", 1, "a-1", "e1", true, 1}, {"2", 2, "a-1", "e1", true, 2}}},
+		{"increasing", []step{{"1", 1, "a-1", "e1", 0, true, 1}, {"1", 2, "a-1", "e1", 0, true, 2}, {"1", 9, "a-1", "e1", 0, true, 9}}},
+		{"duplicate dropped", []step{{"1", 5, "a-1", "e1", 0, true, 5}, {"1", 5, "a-1", "e1", 0, false, 5}}},
+		{"late older dropped", []step{{"1", 5, "a-1", "e1", 0, true, 5}, {"1", 4, "a-1", "e1", 0, false, 5}}},
+		{"older seq from another boot dropped", []step{{"1", 5, "b-2", "e1", 0, true, 5}, {"1", 4, "a-1", "e1", 0, false, 5}}},
+		{"new boot continues the seq", []step{{"1", 5, "a-1", "e1", 0, true, 5}, {"1", 6, "b-2", "e1", 0, true, 6}}},
+		{"tracks are independent", []step{{"1", 5, "a-1", "e1", 0, true, 5}, {"2", 1, "a-1", "e1", 0, true, 1}, {"2", 2, "a-1", "e1", 0, true, 2}}},
 		// A trackside whose store was replaced starts a new epoch at low seqs.
-		{"new database restarts the seq", []step{{"1", 500, "a-9", "e1", true, 500}, {"1", 3, "c-1", "e2", true, 3}, {"1", 2, "c-1", "e2", false, 3}, {"1", 4, "c-1", "e2", true, 4}}},
+		{"new database restarts the seq", []step{{"1", 500, "a-9", "e1", 1000, true, 500}, {"1", 3, "c-1", "e2", 2000, true, 3}, {"1", 2, "c-1", "e2", 2000, false, 3}, {"1", 4, "c-1", "e2", 2000, true, 4}}},
+		// A retained snapshot of the replaced store, delivered late, is older.
+		{"older database dropped", []step{{"1", 3, "c-1", "e2", 2000, true, 3}, {"1", 500, "a-9", "e1", 1000, false, 3}, {"1", 4, "c-1", "e2", 2000, true, 4}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := NewInputs(nil)
 			for i, s := range tc.steps {
 				st := standings(s.track, s.seq, ranked(e(0, "r", int64(9000+s.seq)))...)
-				st.Boot, st.Epoch = s.boot, s.epoch
+				st.Boot, st.Epoch, st.EpochAt = s.boot, s.epoch, s.epochAt
 				u, err := in.Apply(standingsMsg(t, st, at))
 				if err != nil {
 					t.Fatalf("step %d: %v", i, err)
@@ -101,7 +104,7 @@ func TestApplyUpdatePrevious(t *testing.T) {
 func TestBadPayloadsChangeNothing(t *testing.T) {
 	good := standings("1", 5, ranked(e(0, "a", 9000), e(0, "b", 9500))...)
 	raw := func(s string) []byte { return []byte(s) }
-	tooBig := make([]byte, mqtt.MaxPayload+1)
+	tooBig := make([]byte, MaxStandingsPayload+1)
 	for _, tc := range []struct {
 		name    string
 		topic   string
@@ -111,7 +114,9 @@ func TestBadPayloadsChangeNothing(t *testing.T) {
 		{"not json", mqtt.TrackStandings("1"), raw("{nope"), "decode payload"},
 		{"no version", mqtt.TrackStandings("1"), raw(`{"seq":9,"entries":[]}`), "no \"v\""},
 		{"unknown major version", mqtt.TrackStandings("1"), raw(`{"v":2,"seq":9,"entries":[]}`), "v=2"},
-		{"oversized", mqtt.TrackStandings("1"), tooBig, "exceeds"},
+		{"oversized", mqtt.TrackStandings("1"), tooBig, "payload too large"},
+		{"oversized race state", mqtt.TrackRace("1"), make([]byte, MaxRacePayload+1), "payload too large"},
+		{"oversized status", mqtt.TrackStatus("1"), make([]byte, MaxStatusPayload+1), "payload too large"},
 		{"wrong type", mqtt.TrackStandings("1"), raw(`{"v":1,"seq":"nine"}`), "decode payload"},
 		{"other track in payload", mqtt.TrackStandings("1"), raw(`{"v":1,"track":"2","seq":9,"entries":[]}`), "for track \"2\""},
 		{"racer twice", mqtt.TrackStandings("1"), raw(`{"v":1,"seq":9,"entries":[{"rank":1,"racer_id":"a","result_ms":1},{"rank":2,"racer_id":"a","result_ms":2}]}`), "listed twice"},

@@ -70,13 +70,22 @@ type Options struct {
 
 // Stats count what the kiosk did; all fields are totals since New.
 type Stats struct {
-	Received    uint64 // messages taken from the broker
-	Bad         uint64 // refused payloads (logged)
-	Stale       uint64 // duplicates and older snapshots, dropped
-	Dropped     uint64 // messages dropped by a full inbox
-	Frames      uint64 // frames that changed the screen
-	CacheWrites uint64
-	CacheErrors uint64
+	Received uint64 // messages taken from the broker
+	Bad      uint64 // refused payloads (logged)
+	Stale    uint64 // duplicates and older snapshots, dropped
+	Dropped  uint64 // messages dropped by a full inbox
+	// Oversized payloads were refused by their size in the MQTT handler,
+	// before they were queued or decoded.
+	Oversized uint64
+	// HeldBack snapshots jumped implausibly far ahead in seq and wait
+	// for corroboration (docs/kiosk.md, "Ordering").
+	HeldBack uint64
+	// OverTrackLimit messages named a new track while max_tracks were
+	// held.
+	OverTrackLimit uint64
+	Frames         uint64 // frames that changed the screen
+	CacheWrites    uint64
+	CacheErrors    uint64
 }
 
 // Kiosk is a running leaderboard screen. Create it with New, run it with Run.
@@ -108,6 +117,10 @@ type Kiosk struct {
 	statusSeq  atomic.Uint64
 
 	received, bad, stale, frames, cacheWrites, cacheErrors atomic.Uint64
+	oversized, heldBack, overTrackLimit                    atomic.Uint64
+	// oversizedLogged is when (Unix ns) an oversized payload was last
+	// logged: the handler runs on paho's goroutines, so not in badLog.
+	oversizedLogged atomic.Int64
 
 	mu        sync.Mutex
 	lastBoard display.Board
@@ -152,7 +165,7 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 		badLog: map[string]time.Time{}, start: now,
 	}
 	k.scene = NewScene(SceneConfig{
-		Title: cfg.Title, Tracks: cfg.Tracks, Boards: cfg.Boards(), RotateEvery: time.Duration(cfg.RotateEvery),
+		Title: cfg.Title, Tracks: cfg.Tracks, MaxTracks: cfg.MaxTracks, Boards: cfg.Boards(), RotateEvery: time.Duration(cfg.RotateEvery),
 		Focus: cfg.Focus, HighlightFor: opt.HighlightFor, OfflineGrace: opt.OfflineGrace,
 	}, now)
 	k.loadCache()
@@ -216,6 +229,7 @@ func (k *Kiosk) Board() display.Board {
 func (k *Kiosk) Stats() Stats {
 	return Stats{
 		Received: k.received.Load(), Bad: k.bad.Load(), Stale: k.stale.Load(), Dropped: k.inbox.dropped.Load(),
+		Oversized: k.oversized.Load(), HeldBack: k.heldBack.Load(), OverTrackLimit: k.overTrackLimit.Load(),
 		Frames: k.frames.Load(), CacheWrites: k.cacheWrites.Load(), CacheErrors: k.cacheErrors.Load(),
 	}
 }
@@ -350,15 +364,28 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 // cache delay the change calls for, or -1 when nothing changed.
 func (k *Kiosk) apply(m Message) time.Duration {
 	k.received.Add(1)
-	changed, err := k.scene.Apply(m)
+	u, err := k.scene.apply(m)
 	switch {
+	case errors.Is(err, ErrTooManyTracks):
+		k.overTrackLimit.Add(1)
+		if now := time.Now(); now.Sub(k.badLog["max_tracks"]) >= 10*time.Second {
+			k.badLog["max_tracks"] = now
+			k.log.Warn("new track ignored: max_tracks reached (list the tracks in the config to choose them)",
+				"topic", m.Topic, "max_tracks", k.cfg.maxTracks(), "ignored_total", k.overTrackLimit.Load())
+		}
+		return -1
 	case errors.Is(err, ErrIgnored):
 		return -1
 	case err != nil:
 		k.bad.Add(1)
 		k.logBad(m.Topic, err)
 		return -1
-	case !changed:
+	case u.HeldBack:
+		k.heldBack.Add(1)
+		k.log.Warn("snapshot held back: its seq jumps far ahead of the track's others; taken once another snapshot corroborates it",
+			"topic", m.Topic, "held_back_total", k.heldBack.Load())
+		return -1
+	case !u.Changed:
 		k.stale.Add(1)
 		return -1
 	}
@@ -413,6 +440,25 @@ func (k *Kiosk) cacheFile(now time.Time) CacheFile {
 	return f
 }
 
+// topicPayloadLimit is the payload limit of a topic the kiosk reads.
+func topicPayloadLimit(topic string) int {
+	if _, kind, err := ParseTopic(topic); err == nil {
+		return MaxPayload(kind)
+	}
+	return mqtt.MaxPayload
+}
+
+// refuseOversized counts a payload refused by its size and logs it, at
+// most every 10 s. It runs on paho's goroutines.
+func (k *Kiosk) refuseOversized(topic string, n int) {
+	k.oversized.Add(1)
+	now := time.Now().UnixNano()
+	if last := k.oversizedLogged.Load(); now-last >= int64(10*time.Second) && k.oversizedLogged.CompareAndSwap(last, now) {
+		k.log.Error("payload refused: too large; board unchanged", "topic", topic, "bytes", n,
+			"limit", topicPayloadLimit(topic), "oversized_total", k.oversized.Load())
+	}
+}
+
 // topics are the kiosk's subscriptions: every track or the configured ones.
 func (k *Kiosk) topics() map[string]byte {
 	if len(k.cfg.Tracks) == 0 {
@@ -427,7 +473,20 @@ func (k *Kiosk) topics() map[string]byte {
 
 // handle is paho's message handler: it copies the message into the inbox
 // and returns at once.
+//
+// A payload over its kind's limit (MaxPayload) was cut on the connection
+// (topicPayloadLimit) and arrives empty; an empty payload is also what a
+// broker sends when a retained message is cleared. Neither is a state: the
+// kiosk keeps what it shows. The size is checked here again, before the
+// message is queued or decoded, for a client built without the cut.
 func (k *Kiosk) handle(_ paho.Client, m paho.Message) {
+	if len(m.Payload()) == 0 {
+		return
+	}
+	if n, limit := len(m.Payload()), topicPayloadLimit(m.Topic()); n > limit {
+		k.refuseOversized(m.Topic(), n)
+		return
+	}
 	k.inbox.put(Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained(), At: time.Now()})
 }
 
@@ -448,6 +507,10 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 		Username: k.cfg.Broker.Username,
 		Will:     will,
 		Logger:   k.log,
+		// Oversized payloads are cut on the connection, before paho
+		// reads them into memory (a 10 MB one would cost 20 MB there).
+		MaxPayload:  topicPayloadLimit,
+		OnOversized: k.refuseOversized,
 		OnConnect: func(c paho.Client) {
 			k.setLink(true)
 			if k.subscribe(c) {

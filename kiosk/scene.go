@@ -28,8 +28,10 @@ const (
 // SceneConfig says what a Scene shows.
 type SceneConfig struct {
 	Title string
-	// Tracks limits the tracks taken, in display order; empty: all, by id.
-	Tracks []string
+	// Tracks limits the tracks taken, in display order; empty: up to
+	// MaxTracks (0: DefaultMaxTracks), by id, the boards' tracks first.
+	Tracks    []string
+	MaxTracks int
 	// Boards are shown in turn, RotateEvery each; one board: no rotation.
 	Boards      []string
 	RotateEvery time.Duration
@@ -92,7 +94,9 @@ func NewScene(cfg SceneConfig, now time.Time) *Scene {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	return &Scene{cfg: cfg, in: NewInputs(cfg.Tracks), boards: map[string]*boardState{}, start: now, lostAt: now}
+	in := NewInputs(cfg.Tracks)
+	in.limit(cfg.MaxTracks, cfg.Boards)
+	return &Scene{cfg: cfg, in: in, boards: map[string]*boardState{}, start: now, lostAt: now}
 }
 
 // Inputs are the scene's inputs (for the cache).
@@ -101,14 +105,21 @@ func (s *Scene) Inputs() *Inputs { return s.in }
 // Apply takes one message. It reports whether anything on screen may have
 // changed; a bad payload returns an error and changes nothing.
 func (s *Scene) Apply(m Message) (bool, error) {
+	u, err := s.apply(m)
+	return u.Changed && err == nil, err
+}
+
+// apply is Apply with the whole update (the kiosk counts held-back
+// snapshots).
+func (s *Scene) apply(m Message) (Update, error) {
 	u, err := s.in.Apply(m)
 	if err != nil || !u.Changed {
-		return false, err
+		return u, err
 	}
-	if u.Kind == KindStandings {
+	if u.StandingsChanged {
 		s.rebuild(u, m.At)
 	}
-	return true, nil
+	return u, nil
 }
 
 // rebuild builds again the shown boards that track u.Track feeds and marks

@@ -30,6 +30,12 @@ type Header struct {
 	// epoch; a new epoch (a trackside whose store was replaced) restarts
 	// it, so a reader that sees a new epoch resets its ordering.
 	Epoch string `json:"epoch,omitempty"`
+	// EpochAt is when the writer's database was created, Unix ms by a
+	// synced clock (for a database created while the clock was not
+	// synced: the first synced moment it was in use); 0 while unknown.
+	// When a broker holds retained messages of two epochs, a reader keeps
+	// the one created later, whatever order they arrive in.
+	EpochAt int64 `json:"epoch_at,omitempty"`
 	// At is the writer's wall clock in Unix ms, 0 while its clock is not
 	// synced (Pis have no RTC).
 	At int64 `json:"at,omitempty"`

@@ -81,7 +81,14 @@ type rssSetup struct {
 	// viewer keeps a browser's part going against the HTTP preview: the
 	// event stream, and frame.png fetched on every event.
 	viewer bool
+	// flood publishes floodPerRound payloads of 10 MB to the standings
+	// topic of a third track every round (as a forger would): the
+	// kiosk refuses them by size in its MQTT handler.
+	flood bool
 }
+
+// floodPerRound is how many 10 MB payloads the flood publishes every 3 s.
+const floodPerRound = 5
 
 // BenchmarkKioskRSS runs the kiosk at 1920×1080 against a real Mosquitto
 // while two tracks of 1000 racers each change their standings every 3 s
@@ -117,6 +124,7 @@ func BenchmarkKioskRSS(b *testing.B) {
 		{"outputs=fb", rssSetup{fb: true}},
 		{"outputs=png+http", rssSetup{png: true, http: true}},
 		{"outputs=png+http+viewer", rssSetup{png: true, http: true, viewer: true}},
+		{"outputs=fb/flood=10MB", rssSetup{fb: true, flood: true}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			measureRSS(b, runFor, tc.setup)
@@ -236,10 +244,21 @@ func measureRSS(b *testing.B, runFor time.Duration, setup rssSetup) {
 		close(viewerDone)
 	}
 
+	big := make([]byte, 10<<20)
+	for i := range big {
+		big[i] = 'x'
+	}
+	flooded := 0
 	cpu0, t0 := cpuTicks(b, pid), time.Now()
 	for round := 1; time.Since(t0) < runFor; round++ {
 		time.Sleep(3 * time.Second)
 		feed(round)
+		for i := 0; setup.flood && i < floodPerRound; i++ {
+			if tok := pub.Publish(mqtt.TrackStandings("3"), 1, false, big); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+				b.Fatalf("flood: %v", tok.Error())
+			}
+			flooded++
+		}
 	}
 	cpu1, elapsed := cpuTicks(b, pid), time.Since(t0)
 	rss, hwm := memKB(b, pid, "VmRSS:"), memKB(b, pid, "VmHWM:")
@@ -279,7 +298,21 @@ func measureRSS(b *testing.B, runFor time.Duration, setup rssSetup) {
 		}
 		b.ReportMetric(float64(viewed.Load())/elapsed.Seconds(), "viewer-frames/s")
 	}
-	if strings.Contains(stderr.String(), "level=ERROR") {
+	logged := stderr.String()
+	if setup.flood {
+		b.ReportMetric(float64(flooded), "flood-payloads")
+		if !strings.Contains(logged, "too large") {
+			b.Fatalf("the kiosk did not log the refused payloads:\n%s", logged)
+		}
+		var kept []string
+		for _, l := range strings.Split(logged, "\n") {
+			if !strings.Contains(l, "too large") {
+				kept = append(kept, l)
+			}
+		}
+		logged = strings.Join(kept, "\n")
+	}
+	if strings.Contains(logged, "level=ERROR") {
 		b.Fatalf("the kiosk logged errors:\n%s", stderr.String())
 	}
 	b.Logf("kiosk pid %d over %v: VmRSS %d kB, VmHWM %d kB, Pss %d kB (anonymous %d kB)%s, CPU %.1f%%", pid, elapsed.Round(time.Second), rss, hwm, pss, anon, extra, cpuPct)

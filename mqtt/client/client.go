@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -73,6 +74,13 @@ type Config struct {
 	// RetryInterval caps the wait between connect attempts; 0 means
 	// DefaultRetryInterval.
 	RetryInterval time.Duration
+	// MaxPayload, when set, bounds the payload of each PUBLISH the broker
+	// sends, per topic: a larger one is cut on the connection, before paho
+	// reads it into memory, and reaches the handler with an empty payload
+	// (see PayloadLimit). OnOversized, when set, is called for each (from
+	// paho's reading goroutine: it must return quickly).
+	MaxPayload  PayloadLimit
+	OnOversized func(topic string, bytes int)
 	// Logger receives connection events; nil means slog.Default(). paho's
 	// own error and warning logs go to the logger of the most recently
 	// built client (paho has one set of loggers per process).
@@ -203,6 +211,11 @@ func New(cfg Config) paho.Client {
 		// stale SUBSCRIBE packets on top would only duplicate them.
 		SetResumeSubs(false).
 		SetStore(newCopyingStore())
+	if cfg.MaxPayload != nil {
+		opts.SetCustomOpenConnectionFn(func(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
+			return dialLimited(uri, o, cfg.MaxPayload, cfg.OnOversized)
+		})
+	}
 	if cfg.Will != nil {
 		opts.SetBinaryWill(cfg.Will.Topic, cfg.Will.Payload, 1, cfg.Will.Retained)
 	}

@@ -64,3 +64,31 @@ func TestEpochIsStableAcrossOpensAndNewPerDatabase(t *testing.T) {
 		t.Fatalf("epochs %q, reopened %q, other database %q", e1, a.Epoch(), b.Epoch())
 	}
 }
+
+// TestEpochAtRecordedOnceAndKept: a database's creation time is unknown
+// until noted, then the first one noted stays, across reopens.
+func TestEpochAtRecordedOnceAndKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.EpochAt() != 0 {
+		t.Fatalf("a new database claims creation time %d", s.EpochAt())
+	}
+	if err := s.NoteEpochAt(1_700_000_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NoteEpochAt(1_800_000_000_000); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.EpochAt() != 1_700_000_000_000 {
+		t.Fatalf("creation time after reopen %d, want the first noted", s.EpochAt())
+	}
+}

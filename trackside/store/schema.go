@@ -30,6 +30,9 @@ var (
 	metaBoot   = []byte("boot")   // uint64 big-endian: Opens so far
 	metaEpoch  = []byte("epoch")  // random id of this database, made once
 	metaSeq    = []byte("seq")    // uint64 big-endian: last payload sequence number handed out
+	// uint64 big-endian: Unix ms of the database's creation by a synced
+	// clock (Store.EpochAt); absent while unknown. Optional: no migration.
+	metaEpochAt = []byte("epoch_at")
 )
 
 // migration turns a database at schema from into schema to. Every step runs

@@ -64,6 +64,8 @@ type Store struct {
 	readOnly bool
 	// writeErr is the last failed commit, for the unit's storage health.
 	writeErr atomic.Pointer[WriteError]
+	// epochAt is the database's creation time, Unix ms (0: not known yet).
+	epochAt atomic.Int64
 }
 
 // WriteError is a commit that failed (disk full, I/O error).
@@ -126,6 +128,11 @@ func Open(path string, opt Options) (*Store, error) {
 		if s.epoch, err = epochOf(meta); err != nil {
 			return err
 		}
+		at, err := getU64(meta, metaEpochAt)
+		if err != nil {
+			return fmt.Errorf("meta: %w", err)
+		}
+		s.epochAt.Store(int64(at))
 		return putU64(meta, metaBoot, s.boot)
 	})
 	if err == nil {
@@ -167,6 +174,43 @@ func (s *Store) Boot() uint64 { return s.boot }
 // sequence numbers increase within one epoch; a new database (a replaced SD
 // card) starts a new epoch, so readers know to reset their ordering.
 func (s *Store) Epoch() string { return s.epoch }
+
+// EpochAt is when the database was created, Unix ms by a synced clock, or
+// 0 while unknown. Payload headers carry it (mqtt.Header.EpochAt) so that
+// readers holding retained messages of two databases know which is newer.
+func (s *Store) EpochAt() int64 { return s.epochAt.Load() }
+
+// NoteEpochAt records ms (Unix ms, from a synced clock) as the database's
+// creation time unless one is known; the first one recorded stays. A
+// database created while the clock was not synced (a Pi has no RTC) gets
+// the first synced moment it is in use: later than its creation, but still
+// earlier than the creation of any database that replaces it, which is
+// all readers compare.
+func (s *Store) NoteEpochAt(ms int64) error {
+	if ms <= 0 || s.epochAt.Load() != 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		at, err := getU64(meta, metaEpochAt)
+		switch {
+		case err != nil:
+			return err
+		case at != 0:
+			s.epochAt.Store(int64(at))
+			return nil
+		}
+		if err := putU64(meta, metaEpochAt, uint64(ms)); err != nil {
+			return err
+		}
+		s.epochAt.Store(ms)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store %s: record epoch_at: %w", s.path, err)
+	}
+	return nil
+}
 
 // epochOf reads the database's epoch, making one on first use.
 func epochOf(meta *bolt.Bucket) (string, error) {

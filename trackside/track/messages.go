@@ -11,7 +11,7 @@ import (
 // header stamps a payload. The wall clock goes in only once it is known to
 // be synced: a Pi has no RTC and boots in 1970 (or at the last fake-hwclock).
 func (t *Track) header(seq uint64) mqtt.Header {
-	h := mqtt.Header{Track: t.cfg.ID, Boot: t.cfg.Boot, Seq: seq, Epoch: t.st.Epoch()}
+	h := mqtt.Header{Track: t.cfg.ID, Boot: t.cfg.Boot, Seq: seq, Epoch: t.st.Epoch(), EpochAt: t.st.EpochAt()}
 	if ClockSynced() {
 		h.At = time.Now().UnixMilli()
 	}

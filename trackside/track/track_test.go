@@ -427,3 +427,32 @@ func TestReassignMovesTheRunForMaxRuns(t *testing.T) {
 	}
 	must[race.Effect](t)(h.tr.LoadRacer(ctx, "o", "r1"))
 }
+
+// TestHeadersCarryEpochAt: payloads carry the store's epoch and, once
+// recorded, its creation time (kiosks order databases by it).
+func TestHeadersCarryEpochAt(t *testing.T) {
+	h := open(t, filepath.Join(t.TempDir(), "t.db"), rules())
+	defer h.close()
+	if err := h.st.NoteEpochAt(1_700_000_000_000); err != nil {
+		t.Fatal(err)
+	}
+	h.racer("r1", "Ana")
+	must[race.Effect](t)(h.tr.LoadRacer(context.Background(), "official", "r1"))
+	var found bool
+	for _, m := range h.pending() {
+		if m.Topic != mqtt.TrackRace("t1") {
+			continue
+		}
+		var rs mqtt.RaceState
+		if err := mqtt.Decode(m.Payload, &rs); err != nil {
+			t.Fatal(err)
+		}
+		if rs.Epoch != h.st.Epoch() || rs.EpochAt != 1_700_000_000_000 {
+			t.Fatalf("race state header %+v, want epoch %q created at 1700000000000", rs.Header, h.st.Epoch())
+		}
+		found = true
+	}
+	if !found {
+		t.Fatal("no race state in the outbox")
+	}
+}

@@ -58,6 +58,7 @@ func (u *Unit) runHealth(ctx context.Context) {
 		case <-check.C:
 		}
 		u.disk.check()
+		u.noteEpochAt()
 		st := u.status()
 		key := statusKey(st)
 		u.mu.Lock()

@@ -76,6 +76,7 @@ func New(cfg Config, opt Options) (*Unit, error) {
 		return nil, err
 	}
 	u := &Unit{cfg: cfg, log: log, store: st, boot: bootID(st.Boot()), offTrack: make(chan struct{}, 1)}
+	u.noteEpochAt()
 	u.track, err = track.Open(track.Config{ID: cfg.Track, Store: st, Rules: cfg.Rules.Race(), Boot: u.boot, Logger: log})
 	if err != nil {
 		st.Close()
@@ -202,11 +203,23 @@ func (u *Unit) runMQTT(ctx context.Context) {
 func (u *Unit) header() mqtt.Header {
 	// Status does not go through the outbox, so its sequence comes from a
 	// counter under the store's boot count: increasing across restarts.
-	h := mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Seq: u.store.Boot()<<32 | u.statusSeq.Add(1), Epoch: u.store.Epoch()}
+	h := mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Seq: u.store.Boot()<<32 | u.statusSeq.Add(1), Epoch: u.store.Epoch(), EpochAt: u.store.EpochAt()}
 	if track.ClockSynced() {
 		h.At = time.Now().UnixMilli()
 	}
 	return h
+}
+
+// noteEpochAt records the store's creation time once the clock is synced
+// (store.NoteEpochAt): payload headers carry it so kiosks tell this
+// database's retained messages from those of the one it replaced.
+func (u *Unit) noteEpochAt() {
+	if u.store.EpochAt() != 0 || !track.ClockSynced() {
+		return
+	}
+	if err := u.store.NoteEpochAt(time.Now().UnixMilli()); err != nil {
+		u.log.Warn("store creation time not recorded; retried at the next status check", "err", err)
+	}
 }
 
 func bootID(n uint64) string {
