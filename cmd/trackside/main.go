@@ -8,6 +8,9 @@
 //	trackside -config FILE -export-json FILE
 //	trackside -config FILE -backup FILE      copy the database (unit stopped;
 //	                                         a running unit backs up on SIGUSR1)
+//	trackside -new-secret FILE               write a fresh event secret (docs/admin.md)
+//	trackside -broker-files DIR -secret FILE -users FILE [-owner USER]
+//	                                         venue Mosquitto's password file and ACL
 package main
 
 import (
@@ -24,6 +27,7 @@ import (
 
 	"pitwall/internal/logging"
 	"pitwall/internal/version"
+	"pitwall/mqtt"
 	"pitwall/trackside/store"
 	"pitwall/trackside/unit"
 )
@@ -43,10 +47,25 @@ func run() error {
 	exportJSON := flag.String("export-json", "", "write all racers and races as JSON to this file and exit")
 	backup := flag.String("backup", "", "copy the database to this file and exit")
 	showVersion := flag.Bool("version", false, "print the version and exit")
+	newSecret := flag.String("new-secret", "", "write a fresh event secret to this file (which must not exist) and exit")
+	brokerFiles := flag.String("broker-files", "", "write the venue broker's password file and ACL into this directory and exit (needs -secret, -users)")
+	secret := flag.String("secret", "", "event secret file, for -broker-files")
+	users := flag.String("users", "", "broker users list, for -broker-files")
+	owner := flag.String("owner", "", "with -broker-files: give the files to this user (the broker's), e.g. mosquitto")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.Version)
 		return nil
+	}
+	if *newSecret != "" {
+		if err := mqtt.WriteNewSecret(*newSecret); err != nil {
+			return err
+		}
+		fmt.Printf("%s: new event secret; copy it to every unit's boot partition as pitwall/event.secret\n", *newSecret)
+		return nil
+	}
+	if *brokerFiles != "" {
+		return writeBrokerFiles(*brokerFiles, *secret, *users, *owner)
 	}
 	// LoadConfig is the whole of the validation: -check stops after it,
 	// and unit.New repeats the same Config.Validate.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"log/slog"
+	"sync/atomic"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -27,8 +28,8 @@ func (h *roleHook) Provides(b byte) bool {
 }
 
 // OnConnectAuthenticate accepts a client whose user name is a pitwall role,
-// whose password is the one derived for that name, and whose will (if any)
-// goes to a topic it may publish to.
+// whose password is the one derived for that name. A will on a topic the
+// role may not publish to is dropped.
 func (h *roleHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 	user := string(pk.Connect.Username)
 	role, err := mqtt.ParseUser(user)
@@ -42,8 +43,9 @@ func (h *roleHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 		return false
 	}
 	if pk.Connect.WillFlag && !role.MayPublish(pk.Connect.WillTopic) {
-		h.log.Warn("broker: connection refused: will topic not allowed", "user", user, "topic", pk.Connect.WillTopic)
-		return false
+		// As Mosquitto: the client connects, its will is never published.
+		h.log.Warn("broker: will dropped: topic not allowed", "user", user, "client_id", cl.ID, "topic", pk.Connect.WillTopic)
+		atomic.StoreUint32(&cl.Properties.Will.Flag, 0)
 	}
 	return true
 }
