@@ -296,7 +296,7 @@ func TestWillIsPublishedWhenClientVanishes(t *testing.T) {
 	topic := mqtt.TrackStatus("t1")
 	unit := connect(t, client.Config{
 		Broker: "tcp://" + p.l.Addr().String(), Username: "trackside-t1",
-		Will:   &mqtt.Message{Topic: topic, Payload: []byte(`{"v":1,"online":false}`), Retained: true},
+		Will: &mqtt.Message{Topic: topic, Payload: []byte(`{"v":1,"online":false}`), Retained: true},
 	})
 	wait(t, unit.Publish(topic, 1, true, `{"v":1,"online":true}`), "publish online")
 
