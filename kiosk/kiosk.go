@@ -465,6 +465,11 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 	} else {
 		cc.Username, cc.Password = user, pw
 	}
+	if tc, err := k.cfg.Broker.TLSConfig(); err != nil {
+		k.log.Error("connecting without the configured CA", "err", err)
+	} else {
+		cc.TLS = tc
+	}
 	client := client.New(cc)
 	client.Connect() // ConnectRetry: keeps trying in the background
 	return client

@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -37,6 +38,7 @@ import (
 type target struct {
 	url, tlsURL string
 	ca          *x509.CertPool
+	caFile      string
 	secret      []byte
 }
 
@@ -59,7 +61,7 @@ func startEmbedded(t *testing.T) target {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return target{url: b.URL(), tlsURL: b.TLSURL(), ca: ca, secret: testSecret}
+	return target{url: b.URL(), tlsURL: b.TLSURL(), ca: ca, caFile: filepath.Join(dir, "ca.crt"), secret: testSecret}
 }
 
 // shippedConfig is packaging/mosquitto/pitwall.conf with only the ports,
@@ -90,18 +92,20 @@ func startMosquitto(t *testing.T) target {
 		t.Fatal(err)
 	}
 	var ca *x509.CertPool
+	var caFile string
 	b := mosquittotest.StartWith(t, mosquittotest.Options{Config: func(dir string, port, tlsPort int) (string, error) {
 		if err := brokerfiles.Write(dir, testSecret, users); err != nil {
 			return "", err
 		}
-		ca = writeCerts(t, dir)
+		ca, caFile = writeCerts(t, dir), filepath.Join(dir, "ca.crt")
 		return shippedConfig(dir, port, tlsPort)
 	}})
-	return target{url: b.URL(), tlsURL: fmt.Sprintf("ssl://127.0.0.1:%d", b.TLSPort()), ca: ca, secret: testSecret}
+	return target{url: b.URL(), tlsURL: fmt.Sprintf("ssl://127.0.0.1:%d", b.TLSPort()), ca: ca, caFile: caFile, secret: testSecret}
 }
 
 // writeCerts makes a CA and a server certificate for 127.0.0.1 and
-// localhost signed by it: dir/server.crt, dir/server.key. It returns the CA.
+// localhost signed by it: dir/ca.crt, dir/server.crt, dir/server.key. It
+// returns the CA.
 func writeCerts(t *testing.T, dir string) *x509.CertPool {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -140,6 +144,9 @@ func writeCerts(t *testing.T, dir string) *x509.CertPool {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "server.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ca.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
@@ -445,7 +452,16 @@ func TestAdminRoundTrip(t *testing.T) {
 
 func TestTLSListener(t *testing.T) {
 	brokers(t, func(t *testing.T, tg target) {
-		kiosk, err := dial(tg.tlsURL, k1, tg.password(k1), nil, &tls.Config{RootCAs: tg.ca, ServerName: "127.0.0.1"})
+		// As a unit does: its config names the event CA (broker.ca_file).
+		settings := mqtt.Broker{URL: tg.tlsURL, CAFile: tg.caFile}
+		tlsConf, err := settings.TLSConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		kiosk, err := client.Connect(ctx, client.Config{Broker: settings.URL, ClientID: client.UniqueID("tls"), TLS: tlsConf,
+			Username: k1, Password: tg.password(k1), CleanSession: true, Logger: quiet})
 		if err != nil {
 			t.Fatalf("kiosk over TLS: %v", err)
 		}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,10 @@ type Config struct {
 	// Username and Password authenticate against the broker's ACL; empty
 	// for anonymous access. A password needs a username (MQTT 3.1.1).
 	Username, Password string
+	// TLS configures ssl:// (tls://, mqtts://) connections: the CA that
+	// signs the broker's certificate (mqtt.Broker.TLSConfig). nil: the
+	// system's roots.
+	TLS *tls.Config
 	// Will is the last will the broker publishes (QoS 1, with the
 	// message's Retained flag) when this client vanishes without
 	// disconnecting: a unit's retained status with Online false. Its ID is
@@ -203,6 +208,9 @@ func New(cfg Config) paho.Client {
 		// stale SUBSCRIBE packets on top would only duplicate them.
 		SetResumeSubs(false).
 		SetStore(newCopyingStore())
+	if cfg.TLS != nil {
+		opts.SetTLSConfig(cfg.TLS)
+	}
 	if cfg.Will != nil {
 		opts.SetBinaryWill(cfg.Will.Topic, cfg.Will.Payload, 1, cfg.Will.Retained)
 	}

@@ -176,6 +176,11 @@ func (u *Unit) runMQTT(ctx context.Context) {
 	} else {
 		cc.Username, cc.Password = user, pw
 	}
+	if tc, err := u.cfg.Broker.TLSConfig(); err != nil {
+		u.log.Error("connecting without the configured CA", "err", err)
+	} else {
+		cc.TLS = tc
+	}
 	client := client.New(cc)
 	client.Connect() // ConnectRetry: keeps trying in the background
 	pub := publish.New(client, u.store, publish.Config{Logger: u.log})
