@@ -88,7 +88,12 @@ for s in postinst prerm postrm; do
 done
 check "postinst has no unfilled placeholder" bash -c "! grep -n '@[A-Z]*@' '$x/DEBIAN/postinst' '$x/DEBIAN/postrm' '$x/DEBIAN/control'"
 check "binary is static" static_binary "$x/usr/bin/trackside"
-check "binary accepts the packaged config" "$x/usr/bin/trackside" -config "$x/etc/pitwall/trackside.json" -check
+# The packaged configs name /etc/pitwall/event.secret, which -check reads:
+# pointed at a scratch one.
+"$x/usr/bin/trackside" -new-secret "$tmp/check.secret" >/dev/null
+sed "s#/etc/pitwall/event.secret#$tmp/check.secret#" "$x/etc/pitwall/trackside.json" >"$tmp/trackside.json"
+check "packaged config names the event secret" grep -q '"secret_file": "/etc/pitwall/event.secret"' "$x/etc/pitwall/trackside.json"
+check "binary accepts the packaged config" "$x/usr/bin/trackside" -config "$tmp/trackside.json" -check
 # The same version as every other build path (scripts/version_test.sh).
 want_version=$(scripts/version.sh)
 check "trackside -version is scripts/version.sh's" [ "$("$x/usr/bin/trackside" -version)" = "$want_version" ]
@@ -138,7 +143,8 @@ if ls "$tmp"/dist/pitwall-kiosk_*_amd64.deb >/dev/null 2>&1; then
 	check "kiosk postinst names the service" contains "$k/DEBIAN/postinst" "SERVICE=pitwall-kiosk.service"
 	check "kiosk binary is static" static_binary "$k/usr/bin/kiosk"
 	check "kiosk -version is scripts/version.sh's" [ "$("$k/usr/bin/kiosk" -version)" = "$want_version" ]
-	check "kiosk accepts the packaged config" "$k/usr/bin/kiosk" -config "$k/etc/pitwall/kiosk.json" -check
+	sed "s#/etc/pitwall/event.secret#$tmp/check.secret#" "$k/etc/pitwall/kiosk.json" >"$tmp/kiosk.json"
+	check "kiosk accepts the packaged config" "$k/usr/bin/kiosk" -config "$tmp/kiosk.json" -check
 	if command -v systemd-analyze >/dev/null 2>&1; then
 		check "systemd-analyze verify pitwall-kiosk.service (packaged)" \
 			verify_unit "$k/usr/lib/systemd/system/pitwall-kiosk.service" "$k/usr/bin/kiosk"
