@@ -107,7 +107,7 @@ func (c Config) Validate() error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Broker.TLSConfig(); err != nil {
+	if _, err := client.TLSConfig(c.Broker.CAFile); err != nil {
 		return err
 	}
 	probe.Username, probe.Password = user, pw

@@ -465,7 +465,7 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 	} else {
 		cc.Username, cc.Password = user, pw
 	}
-	if tc, err := k.cfg.Broker.TLSConfig(); err != nil {
+	if tc, err := client.TLSConfig(k.cfg.Broker.CAFile); err != nil {
 		k.log.Error("connecting without the configured CA", "err", err)
 	} else {
 		cc.TLS = tc

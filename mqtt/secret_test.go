@@ -101,17 +101,3 @@ func FuzzParseSecret(f *testing.F) {
 		}
 	})
 }
-
-func TestTLSConfig(t *testing.T) {
-	if c, err := (Broker{}).TLSConfig(); c != nil || err != nil {
-		t.Fatalf("no ca_file: %v, %v; want nil, nil (system roots)", c, err)
-	}
-	dir := t.TempDir()
-	notPEM := filepath.Join(dir, "ca.crt")
-	os.WriteFile(notPEM, []byte("not a certificate"), 0o644)
-	for _, path := range []string{notPEM, filepath.Join(dir, "missing.crt")} {
-		if _, err := (Broker{CAFile: path}).TLSConfig(); err == nil || !strings.Contains(err.Error(), "ca_file") {
-			t.Errorf("ca_file %s: %v, want an error naming broker.ca_file", path, err)
-		}
-	}
-}

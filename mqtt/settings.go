@@ -1,8 +1,6 @@
 package mqtt
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"strings"
@@ -22,25 +20,9 @@ type Broker struct {
 	// (DerivePassword); used instead of PasswordFile.
 	SecretFile string `json:"secret_file"`
 	// CAFile holds the PEM certificates that sign the broker's TLS
-	// certificate (ssl:// URLs); empty: the system's trusted roots.
+	// certificate (ssl:// URLs); empty: the system's trusted roots. Read by
+	// mqtt/client.TLSConfig (this package stays off the network stack).
 	CAFile string `json:"ca_file"`
-}
-
-// TLSConfig is the TLS setup for an ssl:// broker URL: nil without a
-// CAFile (the system's roots then apply).
-func (b Broker) TLSConfig() (*tls.Config, error) {
-	if b.CAFile == "" {
-		return nil, nil
-	}
-	pem, err := os.ReadFile(b.CAFile)
-	if err != nil {
-		return nil, fmt.Errorf("broker.ca_file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("broker.ca_file %s: no PEM certificate in it", b.CAFile)
-	}
-	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 // Password reads the password file; "" when none is configured.

@@ -454,7 +454,7 @@ func TestTLSListener(t *testing.T) {
 	brokers(t, func(t *testing.T, tg target) {
 		// As a unit does: its config names the event CA (broker.ca_file).
 		settings := mqtt.Broker{URL: tg.tlsURL, CAFile: tg.caFile}
-		tlsConf, err := settings.TLSConfig()
+		tlsConf, err := client.TLSConfig(settings.CAFile)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -53,7 +55,7 @@ type Config struct {
 	// for anonymous access. A password needs a username (MQTT 3.1.1).
 	Username, Password string
 	// TLS configures ssl:// (tls://, mqtts://) connections: the CA that
-	// signs the broker's certificate (mqtt.Broker.TLSConfig). nil: the
+	// signs the broker's certificate (TLSConfig). nil: the
 	// system's roots.
 	TLS *tls.Config
 	// Will is the last will the broker publishes (QoS 1, with the
@@ -140,6 +142,24 @@ func validBrokerURL(broker string) error {
 		return fmt.Errorf("mqtt client: broker URL %q: want an explicit port 1-65535", broker)
 	}
 	return nil
+}
+
+// TLSConfig is the TLS setup for an ssl:// broker URL whose certificate is
+// signed by the CA certificates (PEM) in caFile, e.g. a unit's
+// broker.ca_file; nil for an empty caFile (the system's roots then apply).
+func TLSConfig(caFile string) (*tls.Config, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("broker.ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("broker.ca_file %s: no PEM certificate in it", caFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 // ReconnectCounter is implemented by the clients New returns.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -322,6 +324,20 @@ func TestWillIsPublishedWhenClientVanishes(t *testing.T) {
 		viewer.Disconnect(0)
 		if time.Now().After(deadline) {
 			t.Fatalf("retained will not seen within 5s of the client vanishing")
+		}
+	}
+}
+
+func TestTLSConfig(t *testing.T) {
+	if c, err := client.TLSConfig(""); c != nil || err != nil {
+		t.Fatalf("no ca_file: %v, %v; want nil, nil (system roots)", c, err)
+	}
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "ca.crt")
+	os.WriteFile(notPEM, []byte("not a certificate"), 0o644)
+	for _, path := range []string{notPEM, filepath.Join(dir, "missing.crt")} {
+		if _, err := client.TLSConfig(path); err == nil || !strings.Contains(err.Error(), "ca_file") {
+			t.Errorf("ca_file %s: %v, want an error naming broker.ca_file", path, err)
 		}
 	}
 }

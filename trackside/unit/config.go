@@ -216,7 +216,7 @@ func (c Config) validateBroker() error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Broker.TLSConfig(); err != nil {
+	if _, err := client.TLSConfig(c.Broker.CAFile); err != nil {
 		return err
 	}
 	if c.Broker.URL == "" {

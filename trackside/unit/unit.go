@@ -176,7 +176,7 @@ func (u *Unit) runMQTT(ctx context.Context) {
 	} else {
 		cc.Username, cc.Password = user, pw
 	}
-	if tc, err := u.cfg.Broker.TLSConfig(); err != nil {
+	if tc, err := client.TLSConfig(u.cfg.Broker.CAFile); err != nil {
 		u.log.Error("connecting without the configured CA", "err", err)
 	} else {
 		cc.TLS = tc
