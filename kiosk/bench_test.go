@@ -12,7 +12,6 @@ import (
 	"pitwall/display"
 	"pitwall/kiosk"
 	"pitwall/mqtt"
-	"pitwall/mqtt/broker"
 )
 
 // BenchmarkStandingsToFrame measures a standings message's trip from the
@@ -27,11 +26,7 @@ func BenchmarkStandingsToFrame(b *testing.B) {
 }
 
 func benchStandingsToFrame(b *testing.B, racers int) {
-	br, err := broker.Start(broker.Config{Logger: quietLog(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer br.Close()
+	br := startEmbedded(b)
 	pub := newPublisher(b, br.URL())
 
 	frames := make(chan time.Duration, 64) // leader's result of each frame

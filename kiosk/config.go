@@ -105,13 +105,17 @@ func (c Config) Validate() error {
 	if probe.ClientID == "" {
 		probe.ClientID = "kiosk"
 	}
-	// A configured password file must be readable now: found missing at
-	// start, the kiosk would connect without a password and be refused.
-	pw, err := c.Broker.Password()
+	// A configured password or secret file (and CA file) must be readable
+	// now: found missing at start, the kiosk would connect without a
+	// password and be refused.
+	user, pw, err := c.Broker.Credentials(mqtt.KioskUser(c.Kiosk))
 	if err != nil {
 		return err
 	}
-	probe.Password = pw
+	if _, err := client.TLSConfig(c.Broker.CAFile); err != nil {
+		return err
+	}
+	probe.Username, probe.Password = user, pw
 	if err := probe.Validate(); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}

@@ -33,6 +33,7 @@ func TestParseConfig(t *testing.T) {
 			}},
 		{name: "unknown key", json: `{` + base + `, "boards": "combined"}`, err: `unknown key "boards"`},
 		{name: "unknown nested key", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "port": 2}}`, err: `broker.port: unknown key "port"`},
+		{name: "missing event secret", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "secret_file": "/nonexistent/event.secret"}}`, err: "broker.secret_file: read event secret: open /nonexistent/event.secret"},
 		{name: "missing password file", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "username": "u", "password_file": "/nonexistent/pw"}}`, err: "broker.password_file: open /nonexistent/pw"},
 		{name: "duplicate key", json: `{` + base + `, "kiosk": "hall-b"}`, err: "kiosk: duplicate key"},
 		{name: "negative duration", json: `{` + base + `, "rotate_every": "-20s"}`, err: `rotate_every: "-20s" is negative`},

@@ -20,6 +20,7 @@ import (
 	"pitwall/internal/mosquittotest"
 	"pitwall/kiosk"
 	"pitwall/mqtt"
+	"pitwall/mqtt/broker"
 	"pitwall/mqtt/client"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/race"
@@ -166,12 +167,31 @@ func (p *pngFile) writes() int {
 	return p.n
 }
 
+// testSecret is the event secret of the embedded brokers these tests
+// start (startEmbedded): the kiosk logs in as kiosk-k1 with the password
+// derived from it.
+var testSecret = []byte("kiosk-test-secret-0123456789abcdef")
+
+func startEmbedded(t testing.TB) *broker.Broker {
+	t.Helper()
+	br, err := broker.Start(broker.Config{Secret: testSecret, Logger: quietLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { br.Close() })
+	return br
+}
+
 func kioskConfig(t testing.TB, brokerURL, cache, pngPath string, extra string) kiosk.Config {
 	t.Helper()
+	secretFile := filepath.Join(t.TempDir(), "event.secret")
+	if err := os.WriteFile(secretFile, testSecret, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := kiosk.ParseConfig([]byte(fmt.Sprintf(`{
-		"kiosk": "k1", "broker": {"url": %q}, "title": "Test Cup",
+		"kiosk": "k1", "broker": {"url": %q, "secret_file": %q}, "title": "Test Cup",
 		"width": 1280, "height": 720, "outputs": {"png": %q}, "cache": %q %s
-	}`, brokerURL, pngPath, cache, extra)))
+	}`, brokerURL, secretFile, pngPath, cache, extra)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -523,10 +523,15 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 		// A snapshot must not take over the running kiosk's client id.
 		cc.ClientID = client.UniqueID("pitwall-kiosk-" + k.cfg.Kiosk)
 	}
-	if pw, err := k.cfg.Broker.Password(); err != nil {
+	if user, pw, err := k.cfg.Broker.Credentials(mqtt.KioskUser(k.cfg.Kiosk)); err != nil {
 		k.log.Error("connecting without password", "err", err)
 	} else {
-		cc.Password = pw
+		cc.Username, cc.Password = user, pw
+	}
+	if tc, err := client.TLSConfig(k.cfg.Broker.CAFile); err != nil {
+		k.log.Error("connecting without the configured CA", "err", err)
+	} else {
+		cc.TLS = tc
 	}
 	client := client.New(cc)
 	client.Connect() // ConnectRetry: keeps trying in the background

@@ -28,7 +28,10 @@ type publisher struct {
 
 func newPublisher(t testing.TB, url string) *publisher {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(client.UniqueID("kiosk-test-pub")))
+	// trackside-1 of the embedded brokers (testSecret); the test Mosquitto
+	// is anonymous and ignores credentials.
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(client.UniqueID("kiosk-test-pub")).
+		SetUsername("trackside-1").SetPassword(mqtt.DerivePassword(testSecret, "trackside-1")))
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect: %v", tok.Error())
 	}

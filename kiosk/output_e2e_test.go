@@ -17,7 +17,6 @@ import (
 	"pitwall/display/preview"
 	"pitwall/kiosk"
 	"pitwall/mqtt"
-	"pitwall/mqtt/broker"
 )
 
 // frameHashes is a sink (or OnFrame hook) recording a hash of every frame
@@ -60,11 +59,7 @@ func (s *frameHashes) last() (uint64, int) {
 // stops, each has got exactly the last frame drawn, though they were busy
 // when it was.
 func TestDetachedOutputsGetTheLastFrame(t *testing.T) {
-	br, err := broker.Start(broker.Config{Logger: quietLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
+	br := startEmbedded(t)
 	pub := newPublisher(t, br.URL())
 
 	var drawn frameHashes // every frame, hashed in the render loop
@@ -114,11 +109,7 @@ func TestDetachedOutputsGetTheLastFrame(t *testing.T) {
 // cmd/kiosk does), next to a detached output reading that copy too. Both
 // serve the board at once, without waiting for the board to change.
 func TestPreviews(t *testing.T) {
-	br, err := broker.Start(broker.Config{Logger: quietLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
+	br := startEmbedded(t)
 	pub := newPublisher(t, br.URL())
 	pub.standings(&mqtt.Standings{Header: mqtt.Header{Track: "1", Seq: 1}, Ranking: "best-lap",
 		Entries: []mqtt.StandingsEntry{{Rank: 1, RacerID: "a", Name: "Ada", ResultMS: 9000, Laps: 1, BestMS: 9000}}})

@@ -31,6 +31,13 @@ func TrackLaps(track string) string      { return Root + "/track/" + track + "/l
 func AdminReq(track string) string       { return Root + "/track/" + track + "/admin/req" }
 func AdminResp(track string) string      { return Root + "/track/" + track + "/admin/resp" }
 
+// EventAdminReq carries admin requests addressed to the whole event: every
+// trackside subscribes to it (racers are event-wide).
+const EventAdminReq = Root + "/event/admin/req"
+
+// AllAdminReq matches every track's admin request topic.
+const AllAdminReq = Root + "/track/+/admin/req"
+
 // KioskStatus is a kiosk's retained status topic.
 func KioskStatus(kiosk string) string { return Root + "/kiosk/" + kiosk + "/status" }
 

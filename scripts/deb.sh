@@ -197,11 +197,18 @@ package_trackside() {
 	example=$(example_of trackside)
 	[ -n "$example" ] || die "no trackside.example.json in docs/ or cmd/trackside/"
 	install -D -m 0644 "$example" "$stage/etc/pitwall/trackside.json"
-	echo /etc/pitwall/trackside.json >"$stage/DEBIAN/conffiles"
 	install -D -m 0644 "$example" "$doc/examples/trackside.example.json"
 	install -m 0644 docs/trackside.md "$doc/trackside.md"
-	install -D -m 0644 packaging/mosquitto/pitwall.conf "$doc/examples/mosquitto/pitwall.conf"
-	install -m 0644 packaging/mosquitto/pitwall.acl "$doc/examples/mosquitto/pitwall.acl"
+	if [ -f docs/admin.md ]; then install -m 0644 docs/admin.md "$doc/admin.md"; fi
+	# The venue broker (docs/admin.md): the shipped config, enabled with
+	#   ln -s /usr/share/pitwall/mosquitto/pitwall.conf /etc/mosquitto/conf.d/
+	# and the password file and ACL generated before every Mosquitto start.
+	install -D -m 0644 packaging/mosquitto/pitwall.conf "$stage/usr/share/pitwall/mosquitto/pitwall.conf"
+	install -D -m 0644 packaging/mosquitto/mqtt-users.txt "$stage/etc/pitwall/mqtt-users.txt"
+	install -D -m 0755 packaging/mosquitto/broker-files "$stage/usr/libexec/pitwall/broker-files"
+	install -D -m 0644 packaging/mosquitto/mosquitto-pitwall.conf \
+		"$stage/usr/lib/systemd/system/mosquitto.service.d/pitwall.conf"
+	printf '%s\n' /etc/pitwall/trackside.json /etc/pitwall/mqtt-users.txt >"$stage/DEBIAN/conffiles"
 	pack
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what pitwall's demo and tests need on a fresh Debian/Ubuntu/Raspberry Pi OS
-# machine: Go (checked, not installed) and Mosquitto + its clients (installed with apt-get).
+# machine: Go (checked, not installed) and Mosquitto + its clients and openssl (installed with apt-get).
 set -euo pipefail
 
 need_go="1.26"
@@ -12,6 +12,8 @@ fi
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+# The broker role tests derive passwords in shell as docs/admin.md shows.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

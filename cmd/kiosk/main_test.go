@@ -9,7 +9,7 @@ import (
 	"pitwall/kiosk"
 )
 
-// TestExampleConfig keeps the shipped example valid. Its password file,
+// TestExampleConfig keeps the shipped example valid. Its event secret,
 // which a test machine does not have (and which must exist: a kiosk with a
 // missing one is refused at -check and start), is pointed at a real one.
 func TestExampleConfig(t *testing.T) {
@@ -17,13 +17,13 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pwPath = "/etc/pitwall/kiosk.password"
+	const pwPath = "/etc/pitwall/event.secret"
 	if !strings.Contains(string(b), pwPath) {
 		t.Fatalf("example no longer names %s; update this test", pwPath)
 	}
 	dir := t.TempDir()
-	pw := filepath.Join(dir, "kiosk.password")
-	if err := os.WriteFile(pw, []byte("secret\n"), 0o600); err != nil {
+	pw := filepath.Join(dir, "event.secret")
+	if err := os.WriteFile(pw, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "kiosk.json")

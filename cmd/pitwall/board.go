@@ -17,7 +17,7 @@ import (
 
 // watchBoard subscribes like a kiosk would (retained standings and race
 // state, read-only) and prints the live board in the terminal.
-func watchBoard(ctx context.Context, url, trackID string, plain bool, previewURL string, log *slog.Logger) {
+func watchBoard(ctx context.Context, url, user, password, trackID string, plain bool, previewURL string, log *slog.Logger) {
 	var mu sync.Mutex
 	var st mqtt.Standings
 	var rs mqtt.RaceState
@@ -39,7 +39,7 @@ func watchBoard(ctx context.Context, url, trackID string, plain bool, previewURL
 		}
 	}
 	client := client.New(client.Config{
-		Broker: url, ClientID: client.UniqueID("pitwall-demo-board"), Logger: log,
+		Broker: url, ClientID: client.UniqueID("pitwall-demo-board"), Username: user, Password: password, Logger: log,
 		OnConnect: func(c paho.Client) {
 			c.SubscribeMultiple(map[string]byte{mqtt.TrackStandings(trackID): 1, mqtt.TrackRace(trackID): 1}, onMsg)
 		},

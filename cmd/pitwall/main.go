@@ -20,6 +20,7 @@ import (
 	"pitwall/display/preview"
 	"pitwall/internal/version"
 	"pitwall/kiosk"
+	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
 	"pitwall/trackside/unit"
 )
@@ -72,17 +73,27 @@ func demo(args []string) error {
 		defer cancel()
 	}
 
-	b, err := broker.Start(broker.Config{Addr: *addr, Logger: log})
+	// The broker's roles hold in the demo as at a venue: a fresh event
+	// secret per run, from which the trackside, the kiosk and the terminal
+	// board derive their passwords (docs/admin.md).
+	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
+		return fmt.Errorf("-data: %w", err)
+	}
+	secretFile := filepath.Join(*dataDir, "event.secret")
+	b, err := broker.Start(broker.Config{Addr: *addr, Secret: []byte(mqtt.NewSecret()), Logger: log})
 	if err != nil {
 		return fmt.Errorf("embedded broker on %s: %w", *addr, err)
 	}
 	defer b.Close()
+	if err := b.WriteSecretFile(secretFile); err != nil {
+		return err
+	}
 
 	dur := unit.Duration(*duration)
 	cfg := unit.Config{
 		Track:   "1",
 		DataDir: *dataDir,
-		Broker:  unit.BrokerConfig{URL: b.URL()},
+		Broker:  unit.BrokerConfig{URL: b.URL(), SecretFile: secretFile},
 		Rules:   unit.RulesConfig{Duration: &dur},
 		Sources: []unit.SourceSpec{{
 			Type: "sim", Name: "sim", Cars: *racers, Speed: 1, Seed: *seed, OffTrack: 0.15, Chatter: 0.05,
@@ -102,7 +113,7 @@ func demo(args []string) error {
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
 		return fmt.Errorf("-size %q: want WIDTHxHEIGHT", *size)
 	}
-	k, previewURL, err := startKiosk(ctx, b.URL(), *dataDir, *previewAddr, w, h, log)
+	k, previewURL, err := startKiosk(ctx, kiosk.BrokerConfig{URL: b.URL(), SecretFile: secretFile}, *dataDir, *previewAddr, w, h, log)
 	if err != nil {
 		return err
 	}
@@ -114,7 +125,8 @@ func demo(args []string) error {
 			log.Error("kiosk stopped", "err", err)
 		}
 	}()
-	go watchBoard(ctx, b.URL(), cfg.Track, *plain, previewURL, log)
+	boardUser, boardPassword := b.Login(mqtt.KioskUser("terminal"))
+	go watchBoard(ctx, b.URL(), boardUser, boardPassword, cfg.Track, *plain, previewURL, log)
 	err = <-errc
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		err = nil
@@ -124,9 +136,9 @@ func demo(args []string) error {
 
 // startKiosk runs a kiosk on the same broker with an HTTP preview output:
 // the screen a venue would hang on the wall, in a browser tab.
-func startKiosk(ctx context.Context, brokerURL, dataDir, addr string, w, h int, log *slog.Logger) (*kiosk.Kiosk, string, error) {
+func startKiosk(ctx context.Context, brokerCfg kiosk.BrokerConfig, dataDir, addr string, w, h int, log *slog.Logger) (*kiosk.Kiosk, string, error) {
 	cfg := kiosk.Config{
-		Kiosk: "demo", Broker: kiosk.BrokerConfig{URL: brokerURL}, Board: kiosk.BoardCombined,
+		Kiosk: "demo", Broker: brokerCfg, Board: kiosk.BoardCombined,
 		RotateEvery: kiosk.Duration(20 * time.Second), Title: "pitwall demo · DeepRacer",
 		Width: w, Height: h, Outputs: kiosk.Outputs{HTTP: addr},
 		Cache: filepath.Join(dataDir, "kiosk-cache.json"), LogLevel: "info",

@@ -10,6 +10,9 @@
 //	                                         a running unit backs up on SIGUSR1)
 //	trackside -salvage DAMAGED NEW           copy what is readable of a damaged
 //	                                         database into a new one
+//	trackside -new-secret FILE               write a fresh event secret (docs/admin.md)
+//	trackside -broker-files DIR -secret FILE -users FILE [-owner USER]
+//	                                         venue Mosquitto's password file and ACL
 //
 // Exports and backups of a stopped unit open the database read-only and
 // change nothing in it. Exit status 3 means the database is damaged: the
@@ -31,6 +34,7 @@ import (
 
 	"pitwall/internal/logging"
 	"pitwall/internal/version"
+	"pitwall/mqtt"
 	"pitwall/trackside/store"
 	"pitwall/trackside/unit"
 )
@@ -67,6 +71,11 @@ func run() error {
 	backup := flag.String("backup", "", "copy the database to this file and exit")
 	salvage := flag.Bool("salvage", false, "salvage DAMAGED NEW: copy what is readable of the damaged database DAMAGED into the new database NEW and exit")
 	showVersion := flag.Bool("version", false, "print the version and exit")
+	newSecret := flag.String("new-secret", "", "write a fresh event secret to this file (which must not exist) and exit")
+	brokerFiles := flag.String("broker-files", "", "write the venue broker's password file and ACL into this directory and exit (needs -secret, -users)")
+	secret := flag.String("secret", "", "event secret file, for -broker-files")
+	users := flag.String("users", "", "broker users list, for -broker-files")
+	owner := flag.String("owner", "", "with -broker-files: give the files to this user (the broker's), e.g. mosquitto")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.Version)
@@ -77,6 +86,16 @@ func run() error {
 	}
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q (only -salvage takes file names)", flag.Args())
+	}
+	if *newSecret != "" {
+		if err := mqtt.WriteNewSecret(*newSecret); err != nil {
+			return err
+		}
+		fmt.Printf("%s: new event secret; copy it to every unit's boot partition as pitwall/event.secret\n", *newSecret)
+		return nil
+	}
+	if *brokerFiles != "" {
+		return writeBrokerFiles(*brokerFiles, *secret, *users, *owner)
 	}
 	// LoadConfig is the whole of the validation: -check stops after it,
 	// and unit.New repeats the same Config.Validate.

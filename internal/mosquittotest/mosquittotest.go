@@ -77,6 +77,8 @@ type Broker struct {
 	logPath    string
 	outPath    string // the process's own stdout and stderr
 	port       int
+	tlsPort    int
+	opts       Options
 	// volatile turns persistence off (RestartVolatile): the broker then
 	// starts without the retained messages and sessions it had.
 	volatile bool
@@ -86,13 +88,31 @@ type Broker struct {
 	exited chan struct{} // closed when cmd has been waited for
 }
 
+// Options changes how StartWith configures the broker.
+type Options struct {
+	// Config returns the broker's listeners and access settings, e.g. the
+	// shipped pitwall.conf with its ports and paths changed. dir is the
+	// broker's private directory (for password, ACL and certificate
+	// files); port must be the plain listener, on 127.0.0.1; tlsPort is a
+	// second free port, for a TLS listener. mosquittotest appends
+	// persistence, logging and (as root) "user root". nil: one anonymous
+	// listener on port.
+	Config func(dir string, port, tlsPort int) (string, error)
+}
+
 // Start runs Mosquitto on a free loopback port with its own config in
 // t.TempDir(): anonymous access, persistence in the temp dir, a log file.
 // It returns once the port accepts connections; the broker is stopped when
 // the test ends. It never touches a system broker on 1883.
 func Start(t testing.TB) *Broker {
 	t.Helper()
-	b := &Broker{t: t, bin: Require(t), dir: t.TempDir()}
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with the listeners and access settings of opts.
+func StartWith(t testing.TB, opts Options) *Broker {
+	t.Helper()
+	b := &Broker{t: t, bin: Require(t), dir: t.TempDir(), opts: opts}
 	b.configPath = filepath.Join(b.dir, "mosquitto.conf")
 	b.logPath = filepath.Join(b.dir, "mosquitto.log")
 	b.outPath = filepath.Join(b.dir, "mosquitto.out")
@@ -107,6 +127,9 @@ func Start(t testing.TB) *Broker {
 			t.Fatalf("mosquittotest: %v", err)
 		}
 		b.port = port
+		if b.tlsPort, err = freePort(); err != nil {
+			t.Fatalf("mosquittotest: %v", err)
+		}
 		if err := b.writeConfig(); err != nil {
 			t.Fatalf("mosquittotest: %v", err)
 		}
@@ -129,8 +152,17 @@ func freePort() (int, error) {
 
 func (b *Broker) writeConfig() error {
 	var c strings.Builder
-	fmt.Fprintf(&c, "listener %d 127.0.0.1\n", b.port)
-	c.WriteString("allow_anonymous true\n")
+	if b.opts.Config == nil {
+		fmt.Fprintf(&c, "listener %d 127.0.0.1\n", b.port)
+		c.WriteString("allow_anonymous true\n")
+	} else {
+		conf, err := b.opts.Config(b.dir, b.port, b.tlsPort)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		c.WriteString(conf)
+		c.WriteString("\n")
+	}
 	if b.volatile {
 		c.WriteString("persistence false\n")
 	} else {
@@ -202,6 +234,12 @@ func (b *Broker) URL() string { return "tcp://" + b.Addr() }
 
 // Addr is 127.0.0.1:port.
 func (b *Broker) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port)) }
+
+// Dir is the broker's private directory.
+func (b *Broker) Dir() string { return b.dir }
+
+// TLSPort is the port offered to Options.Config for a TLS listener.
+func (b *Broker) TLSPort() int { return b.tlsPort }
 
 // Port is the broker's TCP port.
 func (b *Broker) Port() int { return b.port }

@@ -18,11 +18,12 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func connect(t *testing.T, url string) paho.Client {
+func connect(t *testing.T, b *broker.Broker, user string) paho.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := client.Connect(ctx, client.Config{Broker: url, ClientID: client.UniqueID("broker-test"), CleanSession: true, Logger: quiet})
+	user, pw := b.Login(user)
+	c, err := client.Connect(ctx, client.Config{Broker: b.URL(), ClientID: client.UniqueID("broker-test"), Username: user, Password: pw, CleanSession: true, Logger: quiet})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -53,14 +54,14 @@ func TestRetainedAndLiveDelivery(t *testing.T) {
 		t.Fatalf("URL() = %q", b.URL())
 	}
 
-	pub := connect(t, b.URL())
+	pub := connect(t, b, "trackside-t1")
 	status, laps := mqtt.TrackStatus("t1"), mqtt.TrackLaps("t1")
 	wait(t, pub.Publish(status, 1, true, `{"v":1,"seq":1}`), "publish retained")
 	wait(t, pub.Publish(status, 1, true, `{"v":1,"seq":2}`), "publish retained")
 	wait(t, pub.Publish(laps, 1, false, `{"v":1,"seq":3}`), "publish event") // nobody listens: dropped
 
 	// A subscriber arriving later gets the latest retained state only.
-	sub := connect(t, b.URL())
+	sub := connect(t, b, "kiosk-k1")
 	got := make(chan paho.Message, 8)
 	wait(t, sub.SubscribeMultiple(map[string]byte{mqtt.AllTrackStatus: 1, mqtt.AllTrackLaps: 1}, func(_ paho.Client, m paho.Message) {
 		got <- m
@@ -128,5 +129,5 @@ func TestStartDefaultsToLoopback(t *testing.T) {
 	if !strings.HasPrefix(b.Addr(), "127.0.0.1:") {
 		t.Fatalf("default Addr() = %q, want loopback", b.Addr())
 	}
-	connect(t, b.URL())
+	connect(t, b, "admin")
 }

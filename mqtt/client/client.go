@@ -3,11 +3,14 @@ package client
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -52,6 +55,10 @@ type Config struct {
 	// Username and Password authenticate against the broker's ACL; empty
 	// for anonymous access. A password needs a username (MQTT 3.1.1).
 	Username, Password string
+	// TLS configures ssl:// (tls://, mqtts://) connections: the CA that
+	// signs the broker's certificate (TLSConfig). nil: the
+	// system's roots.
+	TLS *tls.Config
 	// Will is the last will the broker publishes (QoS 1, with the
 	// message's Retained flag) when this client vanishes without
 	// disconnecting: a unit's retained status with Online false. Its ID is
@@ -145,6 +152,24 @@ func validBrokerURL(broker string) error {
 	return nil
 }
 
+// TLSConfig is the TLS setup for an ssl:// broker URL whose certificate is
+// signed by the CA certificates (PEM) in caFile, e.g. a unit's
+// broker.ca_file; nil for an empty caFile (the system's roots then apply).
+func TLSConfig(caFile string) (*tls.Config, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("broker.ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("broker.ca_file %s: no PEM certificate in it", caFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
 // ReconnectCounter is implemented by the clients New returns.
 //
 // Reconnects counts the reconnect attempts begun after a lost connection.
@@ -211,6 +236,9 @@ func New(cfg Config) paho.Client {
 		// stale SUBSCRIBE packets on top would only duplicate them.
 		SetResumeSubs(false).
 		SetStore(newCopyingStore())
+	if cfg.TLS != nil {
+		opts.SetTLSConfig(cfg.TLS)
+	}
 	if cfg.MaxPayload != nil {
 		opts.SetCustomOpenConnectionFn(func(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
 			return dialLimited(uri, o, cfg.MaxPayload, cfg.OnOversized)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -95,9 +97,13 @@ func TestUniqueClientID(t *testing.T) {
 	}
 }
 
+// testSecret is the event secret of every broker these tests start, so a
+// client logs in to a restarted broker too.
+var testSecret = []byte("client-test-secret-0123456789abcdef")
+
 func startBroker(t *testing.T, addr string) *broker.Broker {
 	t.Helper()
-	b, err := broker.Start(broker.Config{Addr: addr, Logger: quiet})
+	b, err := broker.Start(broker.Config{Addr: addr, Secret: testSecret, Logger: quiet})
 	if err != nil {
 		t.Fatalf("start broker: %v", err)
 	}
@@ -114,6 +120,9 @@ func connect(t *testing.T, cfg client.Config) paho.Client {
 		cfg.Logger = quiet
 	}
 	cfg.CleanSession = true
+	if cfg.Password == "" {
+		cfg.Password = mqtt.DerivePassword(testSecret, cfg.Username)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := client.Connect(ctx, cfg)
@@ -157,7 +166,8 @@ func TestConnectKeepsRetryingAfterContext(t *testing.T) {
 	addr := freeAddr(t) // nothing listens here yet
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	c, err := client.Connect(ctx, client.Config{Broker: "tcp://" + addr, ClientID: client.UniqueID("retry"), Logger: quiet})
+	c, err := client.Connect(ctx, client.Config{Broker: "tcp://" + addr, ClientID: client.UniqueID("retry"),
+		Username: "admin", Password: mqtt.DerivePassword(testSecret, "admin"), Logger: quiet})
 	if !errors.Is(err, context.DeadlineExceeded) || c == nil {
 		t.Fatalf("Connect to nothing = %v, %v; want a client and context.DeadlineExceeded", c, err)
 	}
@@ -185,7 +195,7 @@ func TestOnConnectResubscribesAfterBrokerRestart(t *testing.T) {
 	var lost atomic.Int32
 	subscribed := make(chan struct{}, 4)
 	sub := connect(t, client.Config{
-		Broker: b.URL(),
+		Broker: b.URL(), Username: "admin",
 		OnConnect: func(c paho.Client) {
 			tok := c.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) {
 				select {
@@ -221,7 +231,7 @@ func TestOnConnectResubscribesAfterBrokerRestart(t *testing.T) {
 		t.Errorf("Reconnects() = 0 after a reconnect")
 	}
 
-	pub := connect(t, client.Config{Broker: b2.URL()})
+	pub := connect(t, client.Config{Broker: b2.URL(), Username: "trackside-t1"})
 	wait(t, pub.Publish(topic, 1, false, "after restart"), "publish")
 	select {
 	case m := <-got:
@@ -287,8 +297,8 @@ func TestWillIsPublishedWhenClientVanishes(t *testing.T) {
 	p := startProxy(t, b.Addr())
 	topic := mqtt.TrackStatus("t1")
 	unit := connect(t, client.Config{
-		Broker: "tcp://" + p.l.Addr().String(),
-		Will:   &mqtt.Message{Topic: topic, Payload: []byte(`{"v":1,"online":false}`), Retained: true},
+		Broker: "tcp://" + p.l.Addr().String(), Username: "trackside-t1",
+		Will: &mqtt.Message{Topic: topic, Payload: []byte(`{"v":1,"online":false}`), Retained: true},
 	})
 	wait(t, unit.Publish(topic, 1, true, `{"v":1,"online":true}`), "publish online")
 
@@ -296,7 +306,7 @@ func TestWillIsPublishedWhenClientVanishes(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		// A fresh subscriber sees only the retained state.
-		viewer := connect(t, client.Config{Broker: b.URL()})
+		viewer := connect(t, client.Config{Broker: b.URL(), Username: "kiosk-k1"})
 		got := make(chan paho.Message, 1)
 		wait(t, viewer.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) {
 			select {
@@ -314,6 +324,20 @@ func TestWillIsPublishedWhenClientVanishes(t *testing.T) {
 		viewer.Disconnect(0)
 		if time.Now().After(deadline) {
 			t.Fatalf("retained will not seen within 5s of the client vanishing")
+		}
+	}
+}
+
+func TestTLSConfig(t *testing.T) {
+	if c, err := client.TLSConfig(""); c != nil || err != nil {
+		t.Fatalf("no ca_file: %v, %v; want nil, nil (system roots)", c, err)
+	}
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "ca.crt")
+	os.WriteFile(notPEM, []byte("not a certificate"), 0o644)
+	for _, path := range []string{notPEM, filepath.Join(dir, "missing.crt")} {
+		if _, err := client.TLSConfig(path); err == nil || !strings.Contains(err.Error(), "ca_file") {
+			t.Errorf("ca_file %s: %v, want an error naming broker.ca_file", path, err)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"pitwall/internal/mosquittotest"
+	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
 	"pitwall/mqtt/client"
 	"pitwall/trackside/publish"
@@ -33,7 +34,7 @@ var brokers = []struct {
 
 func startEmbedded(t testing.TB) *broker.Broker {
 	t.Helper()
-	b, err := broker.Start(broker.Config{Logger: quiet})
+	b, err := broker.Start(broker.Config{Secret: testSecret, Logger: quiet})
 	if err != nil {
 		t.Fatalf("start embedded broker: %v", err)
 	}
@@ -41,8 +42,17 @@ func startEmbedded(t testing.TB) *broker.Broker {
 	return b
 }
 
+// testSecret is the event secret of the embedded brokers. Publishers log
+// in as trackside-t1, subscribers as admin (the broker roles allow no
+// more); the test Mosquitto is anonymous and ignores the credentials.
+var testSecret = []byte("publish-test-secret-0123456789abcdef")
+
 func connect(t testing.TB, cfg client.Config) paho.Client {
 	t.Helper()
+	if cfg.Username == "" {
+		cfg.Username = "trackside-t1"
+	}
+	cfg.Password = mqtt.DerivePassword(testSecret, cfg.Username)
 	if cfg.ClientID == "" {
 		cfg.ClientID = client.UniqueID("publish-test")
 		cfg.CleanSession = true
@@ -112,6 +122,7 @@ func subscribe(t testing.TB, url, filter, clientID string) *subscriber {
 	connect(t, client.Config{
 		Broker:   url,
 		ClientID: clientID,
+		Username: "admin",
 		OnConnect: func(c paho.Client) {
 			tok := c.Subscribe(filter, 1, s.handle(t))
 			if tok.WaitTimeout(5*time.Second) && tok.Error() == nil {

@@ -85,12 +85,12 @@ func TestDeliversAndAcks(t *testing.T) {
 	for _, bk := range brokers {
 		t.Run(bk.name, func(t *testing.T) {
 			url := bk.start(t)
-			sub := subscribe(t, url, mqtt.AllTrackLaps, "")
+			sub := subscribe(t, url, mqtt.Root+"/track/t1/#", "")
 			box := newMemOutbox()
 			ids := box.addN(mqtt.TrackLaps("t1"), 150) // before Run: drained from a backlog
 			p := publish.New(connect(t, client.Config{Broker: url}), box, publish.Config{Window: 16, Logger: quiet})
 			runPublisher(t, p)
-			ids = append(ids, box.addN(mqtt.TrackLaps("t2"), 150)...) // while running: woken by Notify
+			ids = append(ids, box.addN(mqtt.TrackStatus("t1"), 150)...) // while running: woken by Notify
 
 			eventually(t, 10*time.Second, "outbox drained", func() bool { return box.Len() == 0 })
 			eventually(t, 10*time.Second, "all messages received", func() bool { return len(sub.missing(ids)) == 0 })

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"pitwall/mqtt/broker"
 	"pitwall/trackside/decoder/amb"
 	"pitwall/trackside/decoder/ilap"
 	"pitwall/trackside/decoder/p3"
@@ -45,17 +44,13 @@ func TestBadDecoderInputMakesNoPhantomLaps(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.proto, func(t *testing.T) {
-			b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
+			b := startEmbedded(t)
 			dec := newDecoderEmulator(t)
 			cfg, err := unit.ParseConfig([]byte(fmt.Sprintf(`{
-				"track": "bad", "data_dir": %q, "broker": {"url": %q},
+				"track": "bad", "data_dir": %q, "broker": {"url": %q, "secret_file": %q},
 				"rules": {"duration": "10m", "min_lap": "0s"},
 				"sources": [{"type": "tcp", "name": "dec", "protocol": %q, "addr": %q}]
-			}`, t.TempDir(), b.URL(), tc.proto, dec.Addr())))
+			}`, t.TempDir(), b.URL(), secretFile(t), tc.proto, dec.Addr())))
 			if err != nil {
 				t.Fatal(err)
 			}

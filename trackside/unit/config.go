@@ -212,20 +212,24 @@ func (c Config) Validate() error {
 }
 
 // validateBroker checks broker.* as the MQTT client will use them. A
-// configured password file must be readable now: found missing at start,
-// the unit would connect without a password and be refused by the broker.
+// configured password or secret file (and CA file) must be readable now:
+// found missing at start, the unit would connect without a password and be
+// refused by the broker.
 func (c Config) validateBroker() error {
-	pw, err := c.Broker.Password()
+	user, pw, err := c.Broker.Credentials(mqtt.TracksideUser(c.Track))
 	if err != nil {
 		return err
 	}
+	if _, err := client.TLSConfig(c.Broker.CAFile); err != nil {
+		return err
+	}
 	if c.Broker.URL == "" {
-		if c.Broker.ClientID != "" || c.Broker.Username != "" || c.Broker.PasswordFile != "" {
+		if c.Broker.ClientID != "" || c.Broker.Username != "" || c.Broker.PasswordFile != "" || c.Broker.SecretFile != "" || c.Broker.CAFile != "" {
 			return errors.New("broker.url: empty, but other broker keys are set (no url means no publishing)")
 		}
 		return nil
 	}
-	bc := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username, Password: pw}
+	bc := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: user, Password: pw}
 	if bc.ClientID == "" {
 		bc.ClientID = "pitwall-trackside-" + c.Track
 	}

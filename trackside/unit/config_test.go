@@ -9,22 +9,23 @@ import (
 	"testing"
 	"time"
 
+	"pitwall/mqtt"
 	"pitwall/trackside/race"
 )
 
-// The documented example must load as it is, but for its password file,
+// The documented example must load as it is, but for its event secret,
 // which a test machine does not have: it is pointed at a real one.
 func TestExampleConfigIsValid(t *testing.T) {
 	b, err := os.ReadFile("../../docs/trackside.example.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pwPath = "/etc/pitwall/broker.password"
+	const pwPath = "/etc/pitwall/event.secret"
 	if !strings.Contains(string(b), pwPath) {
 		t.Fatalf("example no longer names %s; update this test", pwPath)
 	}
-	pw := filepath.Join(t.TempDir(), "broker.password")
-	os.WriteFile(pw, []byte("secret\n"), 0o600)
+	pw := filepath.Join(t.TempDir(), "event.secret")
+	os.WriteFile(pw, []byte(mqtt.NewSecret()+"\n"), 0o600)
 	path := filepath.Join(t.TempDir(), "trackside.json")
 	os.WriteFile(path, []byte(strings.ReplaceAll(string(b), pwPath, pw)), 0o644)
 	c, err := LoadConfig(path)
@@ -98,6 +99,8 @@ func writeConfig(t *testing.T, body string) string {
 func TestCheckAndStartAgree(t *testing.T) {
 	pw := filepath.Join(t.TempDir(), "broker.password")
 	os.WriteFile(pw, []byte("secret\n"), 0o600)
+	secret := filepath.Join(t.TempDir(), "event.secret")
+	os.WriteFile(secret, []byte(mqtt.NewSecret()+"\n"), 0o600)
 	gpioSrc := func(extra string) string {
 		return `{"type": "gpio", "name": "g", "chip_label": "pinctrl-rp1", "lines": [{"line": 0, "offsets": [17]}]` + extra + `}`
 	}
@@ -126,6 +129,16 @@ func TestCheckAndStartAgree(t *testing.T) {
 		{"broker password without username", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "password_file": "` + pw + `"},`,
 			"broker: mqtt client: a password needs a username"},
 		{"broker keys without url", simSrc(""), `"broker": {"username": "u"},`, "broker.url: empty"},
+		{"broker with event secret", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "secret_file": "` + secret + `"},`, ""},
+		{"broker event secret missing", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "secret_file": "/nonexistent/event.secret"},`,
+			"broker.secret_file: read event secret: open /nonexistent/event.secret"},
+		{"broker event secret too short", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "secret_file": "` + pw + `"},`,
+			"broker.secret_file: " + pw + ": event secret of 6 characters, want at least 32"},
+		{"broker secret and password", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "secret_file": "` + secret + `", "password_file": "` + pw + `"},`,
+			"set secret_file or password_file, not both"},
+		{"broker ca file missing", simSrc(""), `"broker": {"url": "ssl://127.0.0.1:8883", "secret_file": "` + secret + `", "ca_file": "/nonexistent/ca.crt"},`,
+			"broker.ca_file: open /nonexistent/ca.crt"},
+		{"broker secret without url", simSrc(""), `"broker": {"secret_file": "` + secret + `"},`, "broker.url: empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -177,10 +177,15 @@ func (u *Unit) runMQTT(ctx context.Context) {
 		},
 		OnLost: func(err error) { u.log.Warn("broker connection lost", "err", err) },
 	}
-	if pw, err := u.cfg.Broker.Password(); err != nil {
+	if user, pw, err := u.cfg.Broker.Credentials(mqtt.TracksideUser(u.cfg.Track)); err != nil {
 		u.log.Error("connecting without password", "err", err)
 	} else {
-		cc.Password = pw
+		cc.Username, cc.Password = user, pw
+	}
+	if tc, err := client.TLSConfig(u.cfg.Broker.CAFile); err != nil {
+		u.log.Error("connecting without the configured CA", "err", err)
+	} else {
+		cc.TLS = tc
 	}
 	client := client.New(cc)
 	client.Connect() // ConnectRetry: keeps trying in the background

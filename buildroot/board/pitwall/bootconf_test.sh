@@ -2,7 +2,8 @@
 # Tests rootfs-overlay/usr/libexec/pitwall/{bootconf,role-is} on scratch trees
 # (PITWALL_ROOT), with BusyBox's sh and applets when busybox is installed (as
 # on the image), else with the host's sh. When mosquitto is installed and this
-# runs as root, also starts Mosquitto on the generated broker config.
+# runs as root, also starts Mosquitto on the generated broker config. Needs go
+# (to build the trackside binary that generates the broker files) and openssl.
 #
 #   buildroot/board/pitwall/bootconf_test.sh
 set -euo pipefail
@@ -26,6 +27,14 @@ owner=root
 if [ "$(id -u)" != 0 ]; then owner=$(id -un); fi
 mqgroup=$(id -gn "$mquser")
 export PITWALL_OWNER=$owner PITWALL_GROUP=$group PITWALL_MOSQUITTO_USER=$mquser PITWALL_MOSQUITTO_GROUP=$mqgroup
+
+# The trackside binary generates the broker's password file and ACL.
+(cd "$repo" && go build -o "$tmp/trackside" ./cmd/trackside)
+export PITWALL_TRACKSIDE=$tmp/trackside
+
+# derive USER: the password units derive from the test secret (docs/admin.md).
+secret=0123456789abcdef0123456789abcdef-bootconf
+derive() { printf 'pitwall-mqtt-v1:%s' "$1" | openssl dgst -sha256 -hmac "$secret" -binary | base64 | tr '+/' '-_' | tr -d '='; }
 
 sh="sh"
 if command -v busybox >/dev/null 2>&1; then
@@ -64,7 +73,7 @@ newroot() {
 	r=$tmp/$1
 	mkdir -p "$r/boot/pitwall" "$r/usr/share/pitwall/mosquitto" "$r/etc" "$r/proc/sys/kernel" \
 		"$r/sys/firmware/devicetree/base"
-	cp "$repo/packaging/mosquitto/pitwall.conf" "$repo/packaging/mosquitto/pitwall.acl" \
+	cp "$repo/packaging/mosquitto/pitwall.conf" "$repo/packaging/mosquitto/mqtt-users.txt" \
 		"$r/usr/share/pitwall/mosquitto/"
 	echo buildroot >"$r/proc/sys/kernel/hostname"
 	printf '10000000c0ffee42\000' >"$r/sys/firmware/devicetree/base/serial-number"
@@ -117,42 +126,67 @@ expect_log "role-is" "not set (see journalctl -u pitwall-bootconf)"
 newroot configs
 echo trackside >"$r/boot/pitwall-role.txt"
 bootconf
+mq=$r/run/pitwall-boot/mosquitto
+conf=$mq/conf.d/pitwall.conf
 expect_log "no trackside.json" "copy /boot/pitwall/trackside.json.example"
 expect_absent "no trackside.json" "$r/run/pitwall-boot/etc/trackside.json"
-conf=$r/run/pitwall-boot/mosquitto/conf.d/pitwall.conf
+expect_log "no secret" "no /boot/pitwall/event.secret: every client is refused"
 expect_file "broker conf" "$conf" 640 "$mquser:$mqgroup"
-expect_eq "broker acl_file" "$(grep '^acl_file' "$conf")" "acl_file $r/run/pitwall-boot/mosquitto/pitwall.acl"
-expect_eq "no password_file by default" "$(grep -c '^password_file' "$conf" || true)" 0
-expect_file "default acl" "$r/run/pitwall-boot/mosquitto/pitwall.acl" 600 "$mquser:$mqgroup"
-expect_eq "default acl content" "$(cat "$r/run/pitwall-boot/mosquitto/pitwall.acl")" "$(cat "$repo/packaging/mosquitto/pitwall.acl")"
+expect_eq "anonymous refused" "$(grep '^allow_anonymous' "$conf")" "allow_anonymous false"
+expect_eq "broker acl_file" "$(grep '^acl_file' "$conf")" "acl_file $mq/pitwall.acl"
+expect_eq "broker password_file" "$(grep '^password_file' "$conf")" "password_file $mq/pitwall.passwd"
+expect_eq "no TLS listener without a certificate" "$(grep -c '^listener 8883' "$conf" || true)" 0
+expect_file "empty passwd without a secret" "$mq/pitwall.passwd" 600 "$mquser:$mqgroup"
+expect_eq "passwd empty without a secret" "$(wc -c <"$mq/pitwall.passwd")" 0
+expect_eq "acl empty without a secret" "$(wc -c <"$mq/pitwall.acl")" 0
 expect_eq "default host name" "$(cat "$r/run/pitwall-boot/hostname")" pitwall-trackside-ffee42
 echo '{"track":"1"}' >"$r/boot/pitwall/trackside.json"
-echo secret >"$r/boot/pitwall/broker.password"
-echo 'user admin' >"$r/boot/pitwall/mosquitto.acl"
-echo "trackside-1:\$7\$x" >"$r/boot/pitwall/mosquitto.passwd"
+echo "$secret" >"$r/boot/pitwall/event.secret"
 echo Track-1 >"$r/boot/pitwall/hostname"
 bootconf
 expect_file "trackside.json" "$r/run/pitwall-boot/etc/trackside.json" 640 "$owner:$group"
-expect_file "broker.password" "$r/run/pitwall-boot/etc/broker.password" 640 "$owner:$group"
-expect_eq "broker.password content" "$(cat "$r/run/pitwall-boot/etc/broker.password")" secret
+expect_file "event.secret for the units" "$r/run/pitwall-boot/etc/event.secret" 640 "$owner:$group"
 expect_eq "etc dir" "$(stat -c %a:%G "$r/run/pitwall-boot/etc")" "750:$group"
-expect_eq "acl from /boot" "$(cat "$r/run/pitwall-boot/mosquitto/pitwall.acl")" "user admin"
-expect_file "passwd" "$r/run/pitwall-boot/mosquitto/pitwall.passwd" 600 "$mquser:$mqgroup"
-expect_eq "password_file line" "$(grep '^password_file' "$conf")" "password_file $r/run/pitwall-boot/mosquitto/pitwall.passwd"
+expect_file "generated passwd" "$mq/pitwall.passwd" 600 "$mquser:$mqgroup"
+expect_file "generated acl" "$mq/pitwall.acl" 600 "$mquser:$mqgroup"
+expect_eq "default users" "$(cut -d: -f1 "$mq/pitwall.passwd" | tr '\n' ' ')" "admin trackside-1 trackside-2 trackside-3 trackside-4 kiosk-1 kiosk-2 kiosk-3 kiosk-4 kiosk-5 kiosk-6 kiosk-7 kiosk-8 "
+expect_eq "passwd hashes are \$7\$" "$(grep -vc ':\$7\$101\$' "$mq/pitwall.passwd" || true)" 0
+expect_eq "acl section of trackside-1" "$(grep -A1 '^user trackside-1$' "$mq/pitwall.acl" | tail -1)" "topic readwrite pitwall/v1/track/1/#"
+expect_log "users from the image" "broker: users from /usr/share/pitwall/mosquitto/mqtt-users.txt"
 expect_eq "host name from /boot" "$(cat "$r/run/pitwall-boot/hostname")" Track-1
-echo kiosk-secret >"$r/boot/pitwall/kiosk.password"
+printf 'admin\r\ntrackside-7\r\nkiosk-hall-a-1\r\n' >"$r/boot/pitwall/mqtt-users.txt"
+echo 'user admin' >"$r/boot/pitwall/mosquitto.acl"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+	-keyout "$r/boot/pitwall/mosquitto.key" -out "$r/boot/pitwall/mosquitto.crt" 2>/dev/null
 bootconf
-expect_file "any file of /boot/pitwall" "$r/run/pitwall-boot/etc/kiosk.password" 640 "$owner:$group"
-expect_absent "broker files stay out of /etc/pitwall" "$r/run/pitwall-boot/etc/mosquitto.passwd"
+expect_eq "users from /boot" "$(cut -d: -f1 "$mq/pitwall.passwd" | tr '\n' ' ')" "admin trackside-7 kiosk-hall-a-1 "
+expect_log "old acl override ignored" "/boot/pitwall/mosquitto.acl is ignored"
+expect_eq "generated acl, not the one on /boot" "$(grep -c '^user ' "$mq/pitwall.acl")" 3
+expect_eq "TLS listener" "$(grep '^listener 8883' "$conf")" "listener 8883"
+expect_eq "TLS certfile" "$(grep '^certfile' "$conf")" "certfile $mq/tls/server.crt"
+expect_file "TLS key" "$mq/tls/server.key" 600 "$mquser:$mqgroup"
+expect_absent "broker files stay out of /etc/pitwall" "$r/run/pitwall-boot/etc/mosquitto.key"
 expect_absent "no leftovers" "$r/run/pitwall-boot/etc.new"
-rm "$r/boot/pitwall/trackside.json" "$r/boot/pitwall/mosquitto.passwd" "$r/boot/pitwall/mosquitto.acl"
+printf 'admin\nnobody\n' >"$r/boot/pitwall/mqtt-users.txt"
+bootconf
+expect_log "bad users list" 'every client is refused: .*line 2'
+expect_eq "bad users list: passwd empty" "$(wc -c <"$mq/pitwall.passwd")" 0
+rm "$r/boot/pitwall/trackside.json" "$r/boot/pitwall/event.secret" "$r/boot/pitwall/mqtt-users.txt" \
+	"$r/boot/pitwall/mosquitto.acl" "$r/boot/pitwall/mosquitto.crt"
 echo 'bad_name!' >"$r/boot/pitwall/hostname"
 bootconf
 expect_absent "trackside.json removed from /boot" "$r/run/pitwall-boot/etc/trackside.json"
-expect_absent "passwd removed from /boot" "$r/run/pitwall-boot/mosquitto/pitwall.passwd"
-expect_eq "password_file line gone" "$(grep -c '^password_file' "$conf" || true)" 0
+expect_eq "secret removed from /boot: passwd empty" "$(wc -c <"$mq/pitwall.passwd")" 0
+expect_eq "no TLS without the certificate" "$(grep -c '^listener 8883' "$conf" || true)" 0
+expect_absent "TLS files removed" "$mq/tls"
 expect_log "bad host name" 'host name "bad_name!" is not letters'
 expect_eq "bad host name not written" "$(cat "$r/run/pitwall-boot/hostname")" Track-1
+newroot kiosk-secret
+echo kiosk >"$r/boot/pitwall-role.txt"
+echo "$secret" >"$r/boot/pitwall/event.secret"
+bootconf
+expect_eq "a kiosk generates no broker users" "$(wc -c <"$r/run/pitwall-boot/mosquitto/pitwall.passwd")" 0
+expect_file "kiosk gets the secret" "$r/run/pitwall-boot/etc/event.secret" 640 "$owner:$group"
 
 # Journal directories: this boot's and the newest other one stay.
 newroot journal
@@ -173,7 +207,7 @@ expect_eq "journal dirs kept" "$(cd "$r/var/log/journal" && echo *)" "cccc dddd"
 if [ "$(id -u)" = 0 ] && [ "$mquser" = mosquitto ] && command -v mosquitto_pub >/dev/null 2>&1; then
 	newroot broker
 	echo trackside >"$r/boot/pitwall-role.txt"
-	mosquitto_passwd -c -b "$r/boot/pitwall/mosquitto.passwd" trackside-1 pw1 2>/dev/null
+	echo "$secret" >"$r/boot/pitwall/event.secret"
 	bootconf
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	sed -i "s/^listener 1883\$/listener $port 127.0.0.1/" "$r/run/pitwall-boot/mosquitto/conf.d/pitwall.conf"
@@ -189,9 +223,10 @@ if [ "$(id -u)" = 0 ] && [ "$mquser" = mosquitto ] && command -v mosquitto_pub >
 	done
 	if grep -q running "$r/broker.log"; then ok; else fail "mosquitto did not start:"; sed 's/^/    /' "$r/broker.log"; fi
 	pub() { mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t pitwall/v1/track/1/status -m x "$@" 2>&1; }
-	if pub -u trackside-1 -P pw1 >/dev/null; then ok; else fail "trackside-1 with its password refused"; fi
-	if pub -u trackside-1 -P wrong >/dev/null; then fail "wrong password accepted"; else ok; fi
-	if pub >/dev/null; then ok; else fail "anonymous connection refused"; fi
+	if pub -u trackside-1 -P "$(derive trackside-1)" >/dev/null; then ok; else fail "trackside-1 with its derived password refused"; fi
+	if pub -u trackside-1 -P "$(derive trackside-2)" >/dev/null; then fail "another user's password accepted"; else ok; fi
+	if pub -u trackside-1 >/dev/null; then fail "a name without its password accepted"; else ok; fi
+	if pub >/dev/null; then fail "anonymous connection accepted"; else ok; fi
 else
 	echo "bootconf_test: not root or no mosquitto: generated broker config not started"
 fi

@@ -19,8 +19,9 @@ install -m 0644 "${BOARD_DIR}/boot/README.txt" "${EXTRA}/pitwall/README.txt"
 for f in "${TARGET_DIR}"/usr/share/pitwall/examples/*.example; do
 	install -m 0644 "${f}" "${EXTRA}/pitwall/"
 done
-install -m 0644 "${TARGET_DIR}/usr/share/pitwall/mosquitto/pitwall.acl" \
-	"${EXTRA}/pitwall/mosquitto.acl.example"
+# Who may log in to the venue broker: edited on the trackside's card.
+install -m 0644 "${TARGET_DIR}/usr/share/pitwall/mosquitto/mqtt-users.txt" \
+	"${EXTRA}/pitwall/mqtt-users.txt"
 
 FILES=()
 for i in "${BINARIES_DIR}"/*.dtb "${BINARIES_DIR}"/rpi-firmware/* "${EXTRA}"/*; do

@@ -79,8 +79,8 @@ define PITWALL_INSTALL_FILES
 			$(TARGET_DIR)/usr/share/pitwall/examples/$(notdir $(basename $(basename $(f)))).json.example$(sep))
 	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/pitwall.conf \
 		$(TARGET_DIR)/usr/share/pitwall/mosquitto/pitwall.conf
-	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/pitwall.acl \
-		$(TARGET_DIR)/usr/share/pitwall/mosquitto/pitwall.acl
+	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/mqtt-users.txt \
+		$(TARGET_DIR)/usr/share/pitwall/mosquitto/mqtt-users.txt
 endef
 PITWALL_POST_INSTALL_TARGET_HOOKS += PITWALL_INSTALL_FILES
 
