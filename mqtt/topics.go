@@ -1,5 +1,6 @@
 // Package mqtt is pitwall's wire contract: topic names, versioned JSON
-// payloads, client setup, admin command signing, and (in mqtt/broker) an
+// payloads, the signed admin command envelope and its replies (no network:
+// the paho client lives in mqtt/client), and (in mqtt/broker) an
 // embedded broker for the demo and tests. docs/topics.md documents it.
 package mqtt
 
@@ -30,6 +31,11 @@ func TrackRace(track string) string      { return Root + "/track/" + track + "/r
 func TrackLaps(track string) string      { return Root + "/track/" + track + "/laps" }
 func AdminReq(track string) string       { return Root + "/track/" + track + "/admin/req" }
 func AdminResp(track string) string      { return Root + "/track/" + track + "/admin/resp" }
+
+// EventAdminReq carries commands for every trackside of the event (target
+// "*": racers are event-wide). Each trackside obeys and replies on its own
+// AdminResp.
+const EventAdminReq = Root + "/event/admin/req"
 
 // KioskStatus is a kiosk's retained status topic.
 func KioskStatus(kiosk string) string { return Root + "/kiosk/" + kiosk + "/status" }
