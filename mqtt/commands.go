@@ -219,6 +219,8 @@ type AuditEntry struct {
 	Target string          `json:"target,omitempty"`
 	Before json.RawMessage `json:"before,omitempty"`
 	After  json.RawMessage `json:"after,omitempty"`
+	// Refused: the command was refused or failed, and why; it changed nothing.
+	Refused string `json:"refused,omitempty"`
 }
 
 // AuditResult is a page of the audit log; More says a next page exists.
