@@ -131,6 +131,7 @@ func (b *Broker) writeConfig() error {
 	var c strings.Builder
 	fmt.Fprintf(&c, "listener %d 127.0.0.1\n", b.port)
 	c.WriteString("allow_anonymous true\n")
+	c.WriteString("set_tcp_nodelay true\n") // as packaging/mosquitto/pitwall.conf
 	if b.volatile {
 		c.WriteString("persistence false\n")
 	} else {
