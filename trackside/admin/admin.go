@@ -114,6 +114,11 @@ func New(o Options) (*Handler, error) {
 // client's goroutine calls it). When 64 commands are waiting, the message
 // is dropped and logged: the admin sees no reply and sends it again.
 func (h *Handler) Deliver(topic string, payload []byte) {
+	if len(payload) > mqtt.MaxCommand {
+		// Refused as too large by its length alone: keep no more of it
+		// than that takes.
+		payload = payload[:mqtt.MaxCommand+1]
+	}
 	select {
 	case h.in <- delivery{topic: topic, payload: append([]byte(nil), payload...)}:
 	default:
