@@ -34,7 +34,9 @@ type rig struct {
 	synced  bool
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, 0) }
+
+func newRigWith(t *testing.T, maxRefusalAudits int) *rig {
 	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +58,7 @@ func newRig(t *testing.T) *rig {
 	r.signer = &mqtt.Signer{Key: key, NextSeq: (&mqtt.Counter{}).Next, Now: func() time.Time { return r.now }}
 	r.h, err = admin.New(admin.Options{Track: r.tr, Store: st, Config: admin.Config{Keys: []mqtt.AuthorizedKey{key.Authorized()}},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return time.Now() }, Synced: func() bool { return r.synced },
+		MaxRefusalAudits: maxRefusalAudits,
 		Publish: func(topic string, p []byte) error {
 			rep, err := mqtt.DecodeReply(p)
 			if err != nil || topic != mqtt.AdminResp("1") {
@@ -218,3 +221,16 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A flood of forgeries is answered, but audited only up to the per-minute cap.
+func TestRefusalAuditsCapped(t *testing.T) {
+	r := newRigWith(t, 2)
+	for range 5 {
+		r.h.Handle(context.Background(), mqtt.AdminReq("1"), []byte("{"))
+	}
+	n := 0
+	r.st.View(func(tx *store.Tx) error { return tx.ForEachAudit(func(store.Audit) error { n++; return nil }) })
+	if n != 2 || len(r.replies) != 5 {
+		t.Fatalf("%d audits, %d replies; want 2 and 5", n, len(r.replies))
+	}
+}
