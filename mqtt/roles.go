@@ -44,9 +44,9 @@ const (
 	KioskPrefix     = "kiosk-"
 )
 
-// Role is a broker user: its kind and the id in its name (the track of a
+// BrokerUser is a broker user: its kind and the id in its name (the track of a
 // trackside, the kiosk id of a kiosk, the optional name of an admin).
-type Role struct {
+type BrokerUser struct {
 	Kind Kind
 	ID   string
 }
@@ -56,28 +56,28 @@ func TracksideUser(track string) string { return TracksidePrefix + track }
 func KioskUser(kiosk string) string     { return KioskPrefix + kiosk }
 
 // ParseUser maps a broker user name to its role.
-func ParseUser(name string) (Role, error) {
-	var r Role
+func ParseUser(name string) (BrokerUser, error) {
+	var r BrokerUser
 	switch {
 	case name == AdminUser:
-		return Role{Kind: KindAdmin}, nil
+		return BrokerUser{Kind: KindAdmin}, nil
 	case strings.HasPrefix(name, AdminUser+"-"):
-		r = Role{Kind: KindAdmin, ID: name[len(AdminUser)+1:]}
+		r = BrokerUser{Kind: KindAdmin, ID: name[len(AdminUser)+1:]}
 	case strings.HasPrefix(name, TracksidePrefix):
-		r = Role{Kind: KindTrackside, ID: name[len(TracksidePrefix):]}
+		r = BrokerUser{Kind: KindTrackside, ID: name[len(TracksidePrefix):]}
 	case strings.HasPrefix(name, KioskPrefix):
-		r = Role{Kind: KindKiosk, ID: name[len(KioskPrefix):]}
+		r = BrokerUser{Kind: KindKiosk, ID: name[len(KioskPrefix):]}
 	default:
-		return Role{}, fmt.Errorf("broker user %q: want admin, admin-<name>, trackside-<track> or kiosk-<kiosk>", name)
+		return BrokerUser{}, fmt.Errorf("broker user %q: want admin, admin-<name>, trackside-<track> or kiosk-<kiosk>", name)
 	}
 	if err := ValidID(r.ID); err != nil {
-		return Role{}, fmt.Errorf("broker user %q: %w", name, err)
+		return BrokerUser{}, fmt.Errorf("broker user %q: %w", name, err)
 	}
 	return r, nil
 }
 
 // User is the role's user name (ParseUser's inverse).
-func (r Role) User() string {
+func (r BrokerUser) User() string {
 	switch r.Kind {
 	case KindAdmin:
 		if r.ID == "" {
@@ -126,7 +126,7 @@ var publicState = []string{AllTrackStatus, AllTrackStandings, AllTrackRace, AllT
 // Grants lists everything r may do; anything else is denied. Admin replies
 // (personal data) are readable by admins and by the trackside that wrote
 // them only.
-func (r Role) Grants() []Grant {
+func (r BrokerUser) Grants() []Grant {
 	var g []Grant
 	switch r.Kind {
 	case KindAdmin:
@@ -148,7 +148,7 @@ func (r Role) Grants() []Grant {
 }
 
 // MayPublish reports whether r may publish to topic (also as its will).
-func (r Role) MayPublish(topic string) bool {
+func (r BrokerUser) MayPublish(topic string) bool {
 	if strings.ContainsAny(topic, "+#") {
 		return false
 	}
@@ -157,9 +157,9 @@ func (r Role) MayPublish(topic string) bool {
 
 // MayRead reports whether r may receive messages on topic, or subscribe to
 // filter: a filter is allowed only if every topic it matches is readable.
-func (r Role) MayRead(filter string) bool { return r.allows(filter, Read) }
+func (r BrokerUser) MayRead(filter string) bool { return r.allows(filter, Read) }
 
-func (r Role) allows(filter string, a Access) bool {
+func (r BrokerUser) allows(filter string, a Access) bool {
 	for _, g := range r.Grants() {
 		if g.Access&a != 0 && Covers(g.Filter, filter) {
 			return true

@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseUser(t *testing.T) {
-	for name, want := range map[string]Role{
+	for name, want := range map[string]BrokerUser{
 		"admin":            {Kind: KindAdmin},
 		"admin-alice":      {Kind: KindAdmin, ID: "alice"},
 		"trackside-1":      {Kind: KindTrackside, ID: "1"},
@@ -60,7 +60,7 @@ func TestRoleRules(t *testing.T) {
 	side, _ := ParseUser("trackside-1")
 	admin, _ := ParseUser("admin")
 	for _, c := range []struct {
-		role  Role
+		role  BrokerUser
 		topic string
 		read  bool
 		write bool

@@ -1,5 +1,6 @@
 // Package mqtt is pitwall's wire contract: topic names, versioned JSON
-// payloads, client setup, admin command signing, and (in mqtt/broker) an
+// payloads, the signed admin command envelope and its replies (no network:
+// the paho client lives in mqtt/client), and (in mqtt/broker) an
 // embedded broker for the demo and tests. docs/topics.md documents it.
 package mqtt
 
@@ -31,8 +32,9 @@ func TrackLaps(track string) string      { return Root + "/track/" + track + "/l
 func AdminReq(track string) string       { return Root + "/track/" + track + "/admin/req" }
 func AdminResp(track string) string      { return Root + "/track/" + track + "/admin/resp" }
 
-// EventAdminReq carries admin requests addressed to the whole event: every
-// trackside subscribes to it (racers are event-wide).
+// EventAdminReq carries commands for every trackside of the event (target
+// "*": racers are event-wide). Each trackside obeys and replies on its own
+// AdminResp.
 const EventAdminReq = Root + "/event/admin/req"
 
 // AllAdminReq matches every track's admin request topic.

@@ -19,6 +19,7 @@ package jsonconf
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -291,6 +292,16 @@ func check(n *node, t reflect.Type, path string) error {
 		}
 	case reflect.Slice, reflect.Array:
 		if n.kind == kNull && t.Kind() == reflect.Slice {
+			return nil
+		}
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			// encoding/json reads []byte from standard base64 text.
+			if n.kind != kString {
+				return want("base64 text")
+			}
+			if _, err := base64.StdEncoding.DecodeString(n.str); err != nil {
+				return fmt.Errorf("%s: not standard base64: %v", name, err)
+			}
 			return nil
 		}
 		if n.kind != kArray {

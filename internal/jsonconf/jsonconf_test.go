@@ -95,3 +95,18 @@ func TestDurationUnmarshalRefusesNegative(t *testing.T) {
 		t.Fatalf("1m30s: %v, %v", d, err)
 	}
 }
+
+// []byte reads from base64 text, as encoding/json does (public keys).
+func TestDecodeBytesFromBase64(t *testing.T) {
+	var v struct {
+		Key []byte `json:"key"`
+	}
+	if err := Decode([]byte(`{"key": "AQID"}`), &v); err != nil || string(v.Key) != "\x01\x02\x03" {
+		t.Fatalf("%v %v", v.Key, err)
+	}
+	for in, want := range map[string]string{`{"key": [1]}`: "key: want base64 text", `{"key": "!!"}`: "key: not standard base64"} {
+		if err := Decode([]byte(in), &v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", in, err, want)
+		}
+	}
+}

@@ -155,6 +155,7 @@ func (b *Broker) writeConfig() error {
 	if b.opts.Config == nil {
 		fmt.Fprintf(&c, "listener %d 127.0.0.1\n", b.port)
 		c.WriteString("allow_anonymous true\n")
+		c.WriteString("set_tcp_nodelay true\n") // as packaging/mosquitto/pitwall.conf
 	} else {
 		conf, err := b.opts.Config(b.dir, b.port, b.tlsPort)
 		if err != nil {

@@ -1,7 +1,7 @@
 // Package broker runs an embedded MQTT broker (mochi-mqtt) for the demo and
 // for tests, so that neither needs Mosquitto installed. Production units
 // use Mosquitto or the venue's broker. It enforces pitwall's broker roles
-// (mqtt.Role) exactly as the venue Mosquitto does: anonymous clients and
+// (mqtt.BrokerUser) exactly as the venue Mosquitto does: anonymous clients and
 // wrong passwords are refused, and each user may only read and write what
 // its role grants.
 package broker

@@ -13,7 +13,7 @@ import (
 )
 
 // roleHook authenticates every client against the event secret and applies
-// mqtt.Role's grants, as the venue Mosquitto does with its generated
+// mqtt.BrokerUser's grants, as the venue Mosquitto does with its generated
 // password file and ACL.
 type roleHook struct {
 	mochi.HookBase

@@ -165,6 +165,39 @@ func AddLap(r *Race, after int, t time.Duration, seq uint64) ([]int, error) {
 	return nos, nil
 }
 
+// SplitLap splits lap no, which ran over a crossing the sensor missed, into
+// two laps: lap no keeps its start, resets and penalty and gets time first
+// (marked Edited, validity as EditLap gives it); a Manual lap of the rest
+// of its time follows it as lap no+1, and the laps after it move up one.
+// Both parts must be times an official may enter. seq is the new lap's
+// (Engine.TakeSeq).
+func SplitLap(r *Race, no int, first time.Duration, seq uint64) ([]int, error) {
+	l, err := liveLap(r, "split lap", no)
+	if err != nil {
+		return nil, err
+	}
+	second := l.Time - first
+	if err := checkEntered(first); err != nil {
+		return nil, fmt.Errorf("split lap %d of race %s: first part: %w", no, r.ID, err)
+	}
+	if err := checkEntered(second); err != nil {
+		return nil, fmt.Errorf("split lap %d of race %s: the rest (%v of %v): %w", no, r.ID, second, l.Time, err)
+	}
+	// Check what AddLap would refuse before EditLap changes anything, so a
+	// refused split leaves r as it was.
+	if seq == 0 || slices.ContainsFunc(r.Laps, func(x Lap) bool { return x.Seq == seq }) {
+		return nil, fmt.Errorf("split lap %d of race %s: seq %d is 0 or in use", no, r.ID, seq)
+	}
+	if _, err := EditLap(r, no, first); err != nil {
+		return nil, err
+	}
+	nos, err := AddLap(r, no, second, seq)
+	if err != nil {
+		return nil, err
+	}
+	return append([]int{no}, nos...), nil
+}
+
 // LapEffect sorts the lap numbers a correction of race r reports into the
 // laps it added (a seq the race did not have before) and the laps it
 // changed. It is what Engine.Correct reports for the current race, and

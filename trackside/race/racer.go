@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 )
 
+var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+
 var racerIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // ValidateRacer reports the first field of r that is not acceptable.
@@ -22,6 +24,10 @@ func ValidateRacer(r Racer) error {
 		return fmt.Errorf("racer %s: email %q is not an address", r.ID, r.Email)
 	case len(r.Phone) > 32:
 		return fmt.Errorf("racer %s: phone is longer than 32 characters", r.ID)
+	case !utf8.ValidString(r.FullName) || utf8.RuneCountInString(r.FullName) > 128:
+		return fmt.Errorf("racer %s: full name must be valid UTF-8 of at most 128 characters", r.ID)
+	case r.Country != "" && !countryPattern.MatchString(r.Country):
+		return fmt.Errorf("racer %s: country %q: want two capital letters (ISO 3166-1 alpha-2)", r.ID, r.Country)
 	}
 	if r.Transponder != "" {
 		if err := ValidateTransponder(r.Transponder); err != nil {

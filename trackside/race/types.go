@@ -132,10 +132,14 @@ func (c Config) Validate() error {
 // Racer is a person who races. Email and Phone are personal data: they are
 // stored, exported to admins, and never published.
 type Racer struct {
-	ID           string `json:"id"`
-	Name         string `json:"name"` // display name shown on boards
-	Email        string `json:"email,omitempty"`
-	Phone        string `json:"phone,omitempty"`
+	ID    string `json:"id"`
+	Name  string `json:"name"` // display name shown on boards
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	// FullName (private, like Email and Phone) and Country (public, ISO
+	// 3166-1 alpha-2) are set by admins.
+	FullName     string `json:"full_name,omitempty"`
+	Country      string `json:"country,omitempty"`
 	Disqualified bool   `json:"disqualified,omitempty"`
 	// Transponder is the id of the transponder on the car this racer
 	// drives, as the decoder reports it ("" when unknown). A race loaded

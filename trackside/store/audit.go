@@ -18,12 +18,16 @@ type Audit struct {
 	Target string          `json:"target"` // e.g. "race/r-17/lap/3"
 	Before json.RawMessage `json:"before,omitempty"`
 	After  json.RawMessage `json:"after,omitempty"`
+	// Refused says why a command was refused or failed ("replay: ..."):
+	// such an entry records the attempt, which changed nothing else.
+	Refused string `json:"refused,omitempty"`
 }
 
 const (
-	maxWho    = 128
-	maxAction = 64
-	maxTarget = 256
+	maxWho     = 128
+	maxAction  = 64
+	maxTarget  = 256
+	maxRefused = 1024
 )
 
 // AddAudit appends a to the audit trail and returns its ID (a.ID is
@@ -65,6 +69,8 @@ func validateAudit(a Audit) error {
 		return fmt.Errorf("action: %d bytes, at most %d", len(a.Action), maxAction)
 	case len(a.Target) > maxTarget:
 		return fmt.Errorf("target: %d bytes, at most %d", len(a.Target), maxTarget)
+	case len(a.Refused) > maxRefused:
+		return fmt.Errorf("refused: %d bytes, at most %d", len(a.Refused), maxRefused)
 	case len(a.Before) > 0 && !json.Valid(a.Before):
 		return fmt.Errorf("before: not valid JSON")
 	case len(a.After) > 0 && !json.Valid(a.After):

@@ -21,11 +21,34 @@ var csvHeader = []string{
 	"host_timed", // the lap spans a decoder restart: partly host-timed, to review
 }
 
-// ExportCSV writes one row per lap of every race (deleted laps included,
+// ExportOptions choose what an export holds.
+type ExportOptions struct {
+	// Contacts includes the racers' private details (email, phone, full
+	// name). Without it the email and phone columns stay empty and the
+	// JSON racers carry only public fields: the public export.
+	Contacts bool
+}
+
+// ExportCSV is WriteCSV with contact details (the admin's export).
+func (s *Store) ExportCSV(w io.Writer) error { return s.WriteCSV(w, ExportOptions{Contacts: true}) }
+
+// ExportJSON is WriteJSON with contact details (the admin's export).
+func (s *Store) ExportJSON(w io.Writer) error { return s.WriteJSON(w, ExportOptions{Contacts: true}) }
+
+// public drops a racer's private fields unless o.Contacts.
+func (o ExportOptions) public(r race.Racer) race.Racer {
+	if !o.Contacts {
+		r.Email, r.Phone, r.FullName = "", "", ""
+	}
+	return r
+}
+
+// WriteCSV writes one row per lap of every race (deleted laps included,
 // flagged), races in ID order. A race without laps gets one row with the lap
 // columns empty, so every race shows up. Times are milliseconds with up to
-// six decimals (the stored nanoseconds, exactly).
-func (s *Store) ExportCSV(w io.Writer) error {
+// six decimals (the stored nanoseconds, exactly). It reads one snapshot, so
+// it runs beside a unit that keeps committing.
+func (s *Store) WriteCSV(w io.Writer, o ExportOptions) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return fmt.Errorf("export csv: %w", err)
@@ -33,7 +56,7 @@ func (s *Store) ExportCSV(w io.Writer) error {
 	err := s.View(func(t *Tx) error {
 		racers := map[string]race.Racer{}
 		if err := t.ForEachRacer(func(r race.Racer) error {
-			racers[r.ID] = r
+			racers[r.ID] = o.public(r)
 			return nil
 		}); err != nil {
 			return err
@@ -111,16 +134,16 @@ func phoneLike(s string) bool {
 	return digits > 0
 }
 
-// ExportJSON writes {"racers":[...],"races":[...]} with every racer
-// (personal data included) and every race with its laps, from one snapshot.
-func (s *Store) ExportJSON(w io.Writer) error {
+// WriteJSON writes {"racers":[...],"races":[...]} with every racer and
+// every race with its laps, from one snapshot.
+func (s *Store) WriteJSON(w io.Writer, o ExportOptions) error {
 	bw := bufio.NewWriter(w)
 	err := s.View(func(t *Tx) error {
 		if _, err := bw.WriteString(`{"racers":[`); err != nil {
 			return err
 		}
 		first := true
-		if err := t.ForEachRacer(func(r race.Racer) error { return writeItem(bw, &first, r) }); err != nil {
+		if err := t.ForEachRacer(func(r race.Racer) error { return writeItem(bw, &first, o.public(r)) }); err != nil {
 			return err
 		}
 		if _, err := bw.WriteString(`],"races":[`); err != nil {

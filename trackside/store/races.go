@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -146,8 +147,9 @@ func (t *Tx) RacesOf(racerID string) ([]race.Race, error) {
 	return out, nil
 }
 
-// PutRacer stores r under r.ID, replacing the previous version. Racers are
-// never removed (disqualification is a flag).
+// PutRacer stores r under r.ID, replacing the previous version. Only a
+// racer without races can be removed (DeleteRacer); otherwise
+// disqualification is the flag that takes them off the boards.
 func (t *Tx) PutRacer(r race.Racer) error {
 	if err := validateRacer(r); err != nil {
 		return fmt.Errorf("put racer %q: %w", r.ID, err)
@@ -187,6 +189,12 @@ func validateRacer(r race.Racer) error {
 			return fmt.Errorf("email: %q is not an address", r.Email)
 		}
 	}
+	if err := validateText("full_name", r.FullName, 2*maxName); err != nil {
+		return err
+	}
+	if err := validateText("country", r.Country, 2); err != nil {
+		return err
+	}
 	if r.Phone != "" {
 		if len(r.Phone) > maxPhone {
 			return fmt.Errorf("phone: %d bytes, at most %d", len(r.Phone), maxPhone)
@@ -197,6 +205,35 @@ func validateRacer(r race.Racer) error {
 	}
 	return nil
 }
+
+// DeleteRacer removes a racer who has no races (an entry made by mistake).
+// A racer with races stays: their results are part of the event's record.
+func (t *Tx) DeleteRacer(id string) error {
+	racers, err := t.bucket(bucketRacers)
+	if err != nil {
+		return fmt.Errorf("delete racer %q: %w", id, err)
+	}
+	if racers.Get([]byte(id)) == nil {
+		return fmt.Errorf("delete racer %q: %w", id, ErrNotFound)
+	}
+	races, err := t.RacesOf(id)
+	if err != nil {
+		return fmt.Errorf("delete racer %q: %w", id, err)
+	}
+	if len(races) > 0 {
+		return fmt.Errorf("delete racer %q: %d races are theirs: %w", id, len(races), ErrHasRaces)
+	}
+	if err := racers.Delete([]byte(id)); err != nil {
+		return fmt.Errorf("delete racer %q: %w", id, err)
+	}
+	return nil
+}
+
+// Errors of DeleteRacer.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrHasRaces = errors.New("racer has races (disqualify instead)")
+)
 
 // Racer returns the racer with id; ok is false if there is none.
 func (t *Tx) Racer(id string) (r race.Racer, ok bool, err error) {

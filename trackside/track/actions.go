@@ -26,6 +26,10 @@ type action struct {
 	// writer when it runs the action — the caller cannot know it, since
 	// requests ahead in the same batch (a Load) may change the race.
 	onRace bool
+	// seq, for a signed admin command, is checked and raised in the same
+	// transaction (WithCommandSeq); such a command is audited even when it
+	// is refused or fails.
+	seq *CommandSeq
 }
 
 // storeFail marks an error of the store inside an action: it stops the track.
@@ -37,16 +41,32 @@ func (e storeFail) Unwrap() error { return e.err }
 func (t *Track) runAction(tx *store.Tx, a *action, now int64, out *outbound) (race.Effect, error) {
 	// Actions read state through t and write through tx; both belong to the
 	// writer goroutine, which is the one running this.
+	var sf storeFail
+	if a.seq != nil {
+		if err := bumpSeq(tx, *a.seq); err != nil {
+			if errors.As(err, &sf) {
+				return race.Effect{}, fmt.Errorf("%s: %w", a.name, sf.err)
+			}
+			if aerr := auditRefusal(tx, a.who, a.name, a.target, err); aerr != nil {
+				return race.Effect{}, fmt.Errorf("%s: %w", a.name, aerr)
+			}
+			return race.Effect{}, errAction{fmt.Errorf("%s: %w", a.name, err)}
+		}
+	}
 	before := t.eng.Current()
 	if a.onRace {
 		a.target = raceID(before)
 	}
 	eff, err := a.fn(tx, now, out)
-	var sf storeFail
 	if errors.As(err, &sf) {
 		return eff, fmt.Errorf("%s: %w", a.name, sf.err)
 	}
 	if err != nil {
+		if a.seq != nil {
+			if aerr := auditRefusal(tx, a.who, a.name, a.target, err); aerr != nil {
+				return race.Effect{}, fmt.Errorf("%s: %w", a.name, aerr)
+			}
+		}
 		return eff, errAction{fmt.Errorf("%s: %w", a.name, err)}
 	}
 	if a.unaudit {
@@ -341,6 +361,9 @@ func (t *Track) SetRules(ctx context.Context, who string, cfg race.Config) error
 		old := t.eng.Config()
 		if err := t.eng.SetConfig(cfg); err != nil {
 			return race.Effect{}, err
+		}
+		if err := t.saveRules(tx, cfg); err != nil {
+			return race.Effect{}, storeFail{err}
 		}
 		if old.Ranking != cfg.Ranking || old.RankLaps != cfg.RankLaps {
 			if err := t.rebuildBoard(tx); err != nil {

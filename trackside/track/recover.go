@@ -12,7 +12,8 @@ import (
 // recover rebuilds the in-memory state from the store: racers, the engine
 // (from its snapshot, committed with every change), run counts and the
 // standings of every stored race. Rules from the config file apply to races
-// created from now on; the race in progress keeps the rules it started with.
+// created from now on (unless an admin set other rules since the file last
+// changed: SetRules); the race in progress keeps the rules it started with.
 func (t *Track) recover() error {
 	defer t.st.ReleasePages() // the scan touched every race page
 	return t.st.View(func(tx *store.Tx) error {
@@ -35,8 +36,9 @@ func (t *Track) recover() error {
 		if err != nil {
 			return fmt.Errorf("engine snapshot: %w", err)
 		}
+		rules := t.configuredRules(tx)
 		if snap == nil {
-			t.eng, err = race.NewEngine(t.cfg.ID, t.cfg.Rules)
+			t.eng, err = race.NewEngine(t.cfg.ID, rules)
 			if err != nil {
 				return fmt.Errorf("rules: %w", err)
 			}
@@ -48,8 +50,8 @@ func (t *Track) recover() error {
 			if t.eng, err = race.Restore(s, runs); err != nil {
 				return fmt.Errorf("engine snapshot: %w", err)
 			}
-			if t.eng.Config() != t.cfg.Rules {
-				if err := t.eng.SetConfig(t.cfg.Rules); err != nil {
+			if t.eng.Config() != rules {
+				if err := t.eng.SetConfig(rules); err != nil {
 					return fmt.Errorf("rules: %w", err)
 				}
 			}

@@ -147,6 +147,9 @@ var _ crossing.Sink = (*Track)(nil).Sink
 
 func (t *Track) submit(ctx context.Context, r request) (race.Effect, error) {
 	r.done = make(chan result, 1)
+	if cs, ok := commandSeqFrom(ctx); ok && r.act != nil {
+		r.act.seq = &cs
+	}
 	select {
 	case t.reqs <- r:
 	case <-t.done:

@@ -11,6 +11,7 @@ import (
 	"pitwall/internal/jsonconf"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
+	"pitwall/trackside/admin"
 	"pitwall/trackside/race"
 	"pitwall/trackside/sensor/decoded"
 	"pitwall/trackside/sensor/gpio"
@@ -29,6 +30,7 @@ type Config struct {
 	Health    Duration      `json:"health_interval"`
 	Official  *AutoOfficial `json:"auto_official,omitempty"` // demo only: run races unattended
 	Storage   StorageConfig `json:"storage"`                 // free-space floor (storage.go)
+	Admin     admin.Config  `json:"admin"`                   // keys allowed to sign admin commands (docs/admin.md)
 }
 
 // BrokerConfig says how to reach the MQTT broker.
@@ -204,6 +206,9 @@ func (c Config) Validate() error {
 		if _, err := s.source(discard, nil); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
+	}
+	if err := c.Admin.Validate(); err != nil {
+		return fmt.Errorf("admin.%w", err)
 	}
 	if c.Official != nil && (c.Official.Racers < 1 || c.Official.Racers > 10000) {
 		return fmt.Errorf("auto_official.racers: %d is outside 1..10000", c.Official.Racers)

@@ -219,3 +219,25 @@ func TestSourceDefaultsBelongToTheSensorPackages(t *testing.T) {
 		t.Errorf("tcp source debounce %v, want an explicit 0", d)
 	}
 }
+
+func TestConfigAdminKeys(t *testing.T) {
+	base := `{"track":"1","data_dir":"/tmp/x","sources":[{"type":"sim","name":"s","cars":1}],"admin":%s}`
+	c, err := ParseConfig([]byte(fmt.Sprintf(base, `{"keys":[{"id":"alice","role":"admin","public_key":"Nps6djsIGGI0lDnhKd930jsooK0xyW3ITLATjGkbcZw="}]}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Admin.Keys) != 1 || c.Admin.Keys[0].ID != "alice" || len(c.Admin.Keys[0].PublicKey) != 32 {
+		t.Fatalf("admin keys %+v", c.Admin.Keys)
+	}
+	for _, tc := range []struct{ admin, err string }{
+		{`{"keys":[{"id":"a","role":"root","public_key":"Nps6djsIGGI0lDnhKd930jsooK0xyW3ITLATjGkbcZw="}]}`, "admin.keys[0].role"},
+		{`{"keys":[{"id":"a","role":"admin","public_key":"AAAA"}]}`, "admin.keys[0].public_key"},
+		{`{"keys":[{"id":"A b","role":"admin","public_key":"Nps6djsIGGI0lDnhKd930jsooK0xyW3ITLATjGkbcZw="}]}`, "admin.keys[0].id"},
+		{`{"keys":[],"clock_window":"1ms"}`, "admin.clock_window"},
+	} {
+		_, err := ParseConfig([]byte(fmt.Sprintf(base, tc.admin)))
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: err %v, want %q", tc.admin, err, tc.err)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"pitwall/internal/version"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
+	"pitwall/trackside/admin"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/light"
 	"pitwall/trackside/publish"
@@ -157,6 +158,10 @@ func (u *Unit) Run(ctx context.Context) error {
 // retained status current. The LWT marks the unit offline if it vanishes.
 func (u *Unit) runMQTT(ctx context.Context) {
 	will, _ := mqtt.Encode(&mqtt.Status{Header: mqtt.Header{Track: u.cfg.Track, Boot: u.boot, Epoch: u.store.Epoch()}, Online: false, Version: version.Version})
+	adm := u.adminHandler()
+	if adm != nil {
+		go adm.Run(ctx)
+	}
 	clientID := u.cfg.Broker.ClientID
 	if clientID == "" {
 		clientID = client.UniqueID("pitwall-trackside-" + u.cfg.Track)
@@ -168,6 +173,9 @@ func (u *Unit) runMQTT(ctx context.Context) {
 		OnConnect: func(c paho.Client) {
 			u.log.Info("broker connected", "broker", u.cfg.Broker.URL)
 			u.publishStatus(c) // replaces the LWT's "offline"
+			if adm != nil {
+				u.subscribeAdmin(c, adm)
+			}
 			// The broker may have lost its retained messages (restarted
 			// without persistence, or crashed before its autosave): put
 			// the board back for kiosks that connect from now on.
@@ -203,6 +211,47 @@ func (u *Unit) runMQTT(ctx context.Context) {
 		client.Publish(mqtt.TrackStatus(u.cfg.Track), 1, true, off).WaitTimeout(time.Second)
 	}
 	client.Disconnect(250)
+}
+
+// adminHandler builds the signed-command handler, or nil when no admin key
+// is configured (nothing subscribes to the admin topics then).
+func (u *Unit) adminHandler() *admin.Handler {
+	if len(u.cfg.Admin.Keys) == 0 {
+		u.log.Info("admin commands off: no admin.keys in the config")
+		return nil
+	}
+	adm, err := admin.New(admin.Options{Track: u.track, Store: u.store, Config: u.cfg.Admin, Version: version.Version, Logger: u.log,
+		Publish: func(topic string, payload []byte) error {
+			u.mu.Lock()
+			c := u.client
+			u.mu.Unlock()
+			if c == nil {
+				return errors.New("not connected")
+			}
+			tok := c.Publish(topic, 1, false, payload)
+			if !tok.WaitTimeout(10 * time.Second) {
+				return fmt.Errorf("publish %s: no PUBACK within 10s", topic)
+			}
+			return tok.Error()
+		}})
+	if err != nil { // the config was validated: not expected
+		u.log.Error("admin commands off", "err", err)
+		return nil
+	}
+	return adm
+}
+
+// subscribeAdmin subscribes to the track's and the event's admin request
+// topics (again on every connect: the session is clean).
+func (u *Unit) subscribeAdmin(c paho.Client, adm *admin.Handler) {
+	for _, topic := range admin.Topics(u.cfg.Track) {
+		tok := c.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) { adm.Deliver(m.Topic(), m.Payload()) })
+		if !tok.WaitTimeout(10 * time.Second) {
+			u.log.Warn("admin subscribe: no SUBACK within 10s", "topic", topic)
+		} else if err := tok.Error(); err != nil {
+			u.log.Warn("admin subscribe failed", "topic", topic, "err", err)
+		}
+	}
 }
 
 func (u *Unit) header() mqtt.Header {
