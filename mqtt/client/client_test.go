@@ -120,7 +120,7 @@ func connect(t *testing.T, cfg client.Config) paho.Client {
 		cfg.Logger = quiet
 	}
 	cfg.CleanSession = true
-	if cfg.Password == "" {
+	if cfg.Password == "" && cfg.Username != "" {
 		cfg.Password = mqtt.DerivePassword(testSecret, cfg.Username)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
