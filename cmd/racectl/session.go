@@ -150,10 +150,10 @@ func (ss *session) discover(ctx context.Context) (online, offline []string, err 
 
 // trackReply is what one track answered to a command.
 type trackReply struct {
-	Track string
-	Reply mqtt.Reply
-	Data  []byte // a chunked result, reassembled and verified
-	Err   error  // no reply, or a broken chunk stream
+	Track  string
+	Reply  mqtt.Reply
+	Data   []byte // a chunked result, reassembled and verified
+	Err    error  // no reply, or a broken chunk stream
 	Chunks int
 }
 
