@@ -22,11 +22,9 @@ import (
 	"syscall"
 	"time"
 
+	"pitwall/internal/version"
 	"pitwall/mqtt"
 )
-
-// version is set by the linker (-X main.version=...).
-var version = "dev"
 
 // Exit statuses.
 const (
@@ -53,7 +51,7 @@ func run(ctx context.Context, args []string, env envFunc, stdin io.Reader, stdou
 		return exitOK
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "racectl", version)
+		fmt.Fprintln(stdout, "racectl", version.Version)
 		return exitOK
 	}
 	if args[0] == "keygen" {
@@ -138,11 +136,13 @@ func (inv *invocation) run(ctx context.Context, rest []string, stdin io.Reader) 
 	}
 	signer := &mqtt.Signer{Key: key, NextSeq: seqFileFor(s.KeyPath).Next, Now: time.Now}
 
-	level := slog.LevelError
+	// paho logs errors of its own on every disconnect; racectl reports
+	// what failed itself, so the client's log is shown only on request.
+	logTo := io.Discard
 	if inv.env("PITWALL_DEBUG") != "" {
-		level = slog.LevelDebug
+		logTo = inv.stderr
 	}
-	log := slog.New(slog.NewTextHandler(inv.stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ss, err := dial(ctx, s, signer, inv.stderr, inv.g.quiet || inv.g.json && inv.out == "-", log)
 	if err != nil {
 		return inv.fail(err)
@@ -409,7 +409,7 @@ usage: racectl keygen --id <you> [--role admin|official]
        racectl <command> [flags]     (racectl <command> -h lists its flags)
 
 Commands:
-`, version)
+`, version.Version)
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-24s %s\n", c.path, c.help)
 	}
