@@ -158,7 +158,7 @@ func TestSettingsPrecedence(t *testing.T) {
 		{"bad broker in env", globalFlags{}, map[string]string{"PITWALL_BROKER": "localhost"}, "", "broker (from PITWALL_BROKER)"},
 		{"bad broker flag", globalFlags{broker: "http://x:1"}, nil, "", "broker (from --broker)"},
 		{"bad broker in file", globalFlags{}, nil, `{"broker": "tcp://nohost"}`, "broker in " + cfg},
-		{"unknown key in file", globalFlags{}, nil, `{"brokr": "tcp://x:1"}`, cfg + `: unknown key "brokr"`},
+		{"unknown key in file", globalFlags{}, nil, `{"brokr": "tcp://x:1"}`, `unknown key "brokr"`},
 		{"bad timeout in file", globalFlags{}, nil, `{"broker": "tcp://x:1", "timeout": 5}`, cfg + ": timeout"},
 		{"missing password file", globalFlags{}, map[string]string{"PITWALL_PASSWORD_FILE": "/nonexistent/pass"}, `{"broker": "tcp://x:1", "username": "u"}`, "password file (from PITWALL_PASSWORD_FILE)"},
 		{"password without user", globalFlags{broker: "tcp://x:1", passwordFile: filepath.Join(dir, "envpass")}, nil, "{}", "needs a username"},
