@@ -236,6 +236,7 @@ package_racectl() {
 	stage=$DIST/stage/$arch/$pkg
 	rm -rf "$stage"
 	stage_common racectl
+	install -m 0644 docs/admin.md "$stage/usr/share/doc/$pkg/admin.md"
 	pack
 }
 
