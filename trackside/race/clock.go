@@ -289,7 +289,13 @@ func (e *Engine) End(now int64) (Effect, error) {
 // excluded), time of the lap in progress, and race time remaining (0 once
 // expired). A stopped race reports the values it stopped at.
 func (e *Engine) Live(now int64) (elapsed, lapElapsed, remaining time.Duration) {
-	r := e.cur
+	return e.cur.Live(now)
+}
+
+// Live is the clock of race r at now, as Engine.Live: readers holding a copy
+// of the race (the officials' console) show the same clock as the engine.
+// A nil race reports zeros.
+func (r *Race) Live(now int64) (elapsed, lapElapsed, remaining time.Duration) {
 	if r == nil {
 		return 0, 0, 0
 	}

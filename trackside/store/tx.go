@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -161,6 +162,22 @@ func (t *Tx) Config(key string) []byte {
 		return nil
 	}
 	return clone(b.Get([]byte(key)))
+}
+
+// ForEachConfig calls fn for every setting whose key starts with prefix, in
+// key order (e.g. "pin/": the officials' console PINs).
+func (t *Tx) ForEachConfig(prefix string, fn func(key string, value []byte) error) error {
+	b := t.tx.Bucket(bucketSettings)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
+		if err := fn(string(k), clone(v)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NextSeq hands out the next payload sequence number: persisted, so it keeps

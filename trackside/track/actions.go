@@ -365,6 +365,9 @@ func (t *Track) SetRules(ctx context.Context, who string, cfg race.Config) error
 		if err := t.saveRules(tx, cfg); err != nil {
 			return race.Effect{}, storeFail{err}
 		}
+		t.mu.Lock()
+		t.rules = cfg
+		t.mu.Unlock()
 		if old.Ranking != cfg.Ranking || old.RankLaps != cfg.RankLaps {
 			if err := t.rebuildBoard(tx); err != nil {
 				return race.Effect{}, storeFail{err}

@@ -27,6 +27,9 @@ func (t *Track) name(racerID string) string {
 
 func ms(d time.Duration) int64 { return d.Milliseconds() }
 
+// LapInfo is lap l as payloads and the officials' console show it.
+func LapInfo(l race.Lap) mqtt.LapInfo { return lapInfo(l) }
+
 func lapInfo(l race.Lap) mqtt.LapInfo {
 	return mqtt.LapInfo{
 		No: l.No, TimeMS: ms(l.Time), PenaltyMS: ms(l.Penalty), Resets: l.Resets,

@@ -60,6 +60,7 @@ func (t *Track) recover() error {
 			return fmt.Errorf("standings: %w", err)
 		}
 		t.live = t.eng.Current()
+		t.rules = t.eng.Config()
 		t.log.Info("recovered", "racers", len(t.racers), "ranked", t.board.Len(),
 			"race", raceID(t.live), "outbox", t.st.OutboxDepth())
 		return nil

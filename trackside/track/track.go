@@ -71,6 +71,7 @@ type Track struct {
 	rejected uint64            // crossings refused as malformed (never recorded)
 	foreign  map[string]uint64 // recorded crossings of a transponder the race is not bound to, by source
 	live     *race.Race
+	rules    race.Config // the engine's, for views
 	// Last payloads built, for local views (demo table, console).
 	lastRace      mqtt.RaceState
 	lastStandings mqtt.Standings

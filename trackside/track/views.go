@@ -64,3 +64,22 @@ func (t *Track) Activity() Activity {
 	}
 	return a
 }
+
+// RulesView are the event's race rules in force (for races created from now
+// on) as of the last commit: read without a trip through the writer.
+func (t *Track) RulesView() race.Config {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.rules
+}
+
+// LiveClock is a race's clock at one moment.
+type LiveClock struct {
+	Elapsed, Lap, Remaining time.Duration
+}
+
+// Live is the clock of r (a copy from Current) now, as the engine computes it.
+func (t *Track) Live(r *race.Race) LiveClock {
+	e, l, rem := r.Live(t.cfg.Clock())
+	return LiveClock{Elapsed: e, Lap: l, Remaining: rem}
+}

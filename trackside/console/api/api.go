@@ -1,0 +1,176 @@
+// Package api is the officials' console's local protocol: what the console
+// process and the trackside say to each other over a Unix socket.
+//
+// The console keeps no state of its own. It sends requests — the admin
+// commands' names and arguments (race.start, lap.edit, ...) plus unlock and
+// lock — and the trackside runs them against the same track API the signed
+// admin commands use, auditing each with the official who unlocked the
+// connection by PIN. The trackside pushes a View whenever what the screens
+// show changes. One JSON object per line, both ways:
+//
+//	console → trackside  {"id":7,"cmd":"race.reset","args":{"delta":1}}
+//	trackside → console  {"id":7,"ok":true}
+//	trackside → console  {"view":{...}}
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"pitwall/mqtt"
+)
+
+// Command names: the admin commands' (mqtt/commands.go on the admin
+// branch) for everything an official does, plus the console's own unlock
+// and lock.
+const (
+	CmdUnlock = "unlock" // UnlockArgs → Reply.Official
+	CmdLock   = "lock"
+
+	CmdRacerAdd        = "racer.add"    // RacerArgs
+	CmdQueue           = "race.queue"   // RacerIDArgs
+	CmdUnqueue         = "race.unqueue" // RacerIDArgs
+	CmdLoad            = "race.load"    // LoadArgs
+	CmdStart           = "race.start"
+	CmdPause           = "race.pause"
+	CmdResume          = "race.resume"
+	CmdReset           = "race.reset" // ResetArgs
+	CmdCapture         = "race.capture"
+	CmdUndoFalseFinish = "race.undo-false-finish"
+	CmdDNF             = "race.dnf"
+	CmdEnd             = "race.end"
+	CmdSubmit          = "race.submit"
+	CmdDiscard         = "race.discard"
+
+	CmdLapEdit    = "lap.edit"    // LapArgs with time
+	CmdLapValid   = "lap.valid"   // LapArgs with valid
+	CmdLapDelete  = "lap.delete"  // LapArgs
+	CmdLapRestore = "lap.restore" // LapArgs
+	CmdLapAdd     = "lap.add"     // LapArgs: after = no, time
+)
+
+// The argument types have the admin commands' JSON shape, so one dispatcher
+// can serve both once the admin package is on main.
+
+// UnlockArgs carries the PIN typed on the lock screen.
+type UnlockArgs struct {
+	PIN string `json:"pin"`
+}
+
+// RacerArgs creates a racer (quick-add on the queue screen).
+type RacerArgs struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// RacerIDArgs names one racer.
+type RacerIDArgs struct {
+	ID string `json:"id"`
+}
+
+// LoadArgs loads the racer named, or the next in the queue when empty.
+type LoadArgs struct {
+	Racer string `json:"racer,omitempty"`
+}
+
+// ResetArgs adds (+1) or removes (−1) an off-track reset.
+type ResetArgs struct {
+	Delta int `json:"delta"`
+}
+
+// LapArgs names a lap of a race. Time is a Go duration ("12.345s").
+type LapArgs struct {
+	Race  string `json:"race"`
+	No    int    `json:"no"`
+	Time  string `json:"time,omitempty"`
+	Valid *bool  `json:"valid,omitempty"`
+}
+
+// Request is one line from the console.
+type Request struct {
+	ID   uint64          `json:"id"`
+	Cmd  string          `json:"cmd"`
+	Args json.RawMessage `json:"args,omitempty"`
+}
+
+// Message is one line from the trackside: a Reply (ID set) or a View push.
+type Message struct {
+	ID       uint64 `json:"id,omitempty"`
+	OK       bool   `json:"ok,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Official string `json:"official,omitempty"` // unlock: who the PIN belongs to
+	// RetryAfterMS: unlock refused because of too many wrong PINs; try
+	// again after this long.
+	RetryAfterMS int64 `json:"retry_after_ms,omitempty"`
+	View         *View `json:"view,omitempty"`
+}
+
+// MaxLine bounds one line either way: a view with a thousand racers fits.
+const MaxLine = 4 << 20
+
+// Racer is a registered racer as the queue screen shows them. Contact
+// details never reach the console.
+type Racer struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Runs         int    `json:"runs"` // races started
+	Disqualified bool   `json:"disqualified,omitempty"`
+}
+
+// Race is the current race for the console: the public live race plus what
+// the official needs to run and review it.
+type Race struct {
+	mqtt.LiveRace
+	// Result is the race's result under the event's ranking, "" when it
+	// has none yet (e.g. best-average with too few laps).
+	ResultMS int64 `json:"result_ms,omitempty"`
+	// MinLapMS is the short-lap threshold.
+	MinLapMS int64 `json:"min_lap_ms"`
+	// Manual and Edited flags per lap, by lap number (the public LapInfo
+	// carries Manual; Edited is only for officials).
+	Edited []int `json:"edited,omitempty"`
+}
+
+// Health is what the health screen and the status strip show.
+type Health struct {
+	Version     string              `json:"version"`
+	Broker      string              `json:"broker"` // connected | connecting | none
+	OutboxDepth int                 `json:"outbox_depth"`
+	FreeBytes   uint64              `json:"free_bytes"` // free space on the data directory's file system
+	StoreOK     bool                `json:"store_ok"`
+	ClockSynced bool                `json:"clock_synced"`
+	Recorded    uint64              `json:"recorded"` // crossings committed since the trackside started
+	Sensors     []mqtt.SensorStatus `json:"sensors"`
+	Addrs       []string            `json:"addrs"`
+}
+
+// View is everything the console's screens show, pushed by the trackside
+// whenever it changes. The console draws only from the last View.
+type View struct {
+	Track string `json:"track"`
+	// AsOfMS is the trackside's wall-clock time the clocks below were
+	// read at (Unix ms), for information; the console extrapolates a
+	// running clock from when it received the view.
+	AsOfMS    int64                 `json:"as_of_ms"`
+	Ranking   string                `json:"ranking"`
+	RankLaps  int                   `json:"rank_laps,omitempty"`
+	MaxRuns   int                   `json:"max_runs"` // -1: unlimited
+	Race      *Race                 `json:"race,omitempty"`
+	Queue     []string              `json:"queue,omitempty"` // display names, next first
+	Racers    []Racer               `json:"racers"`
+	Standings []mqtt.StandingsEntry `json:"standings,omitempty"`
+	Health    Health                `json:"health"`
+}
+
+// Duration formats d as a LapArgs time.
+func Duration(d time.Duration) string { return d.String() }
+
+// ParseLapTime parses a LapArgs time.
+func ParseLapTime(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("lap time %q: %w", s, err)
+	}
+	return d, nil
+}
