@@ -10,7 +10,7 @@ ifeq ($(strip $(VERSION)),)
 $(error scripts/version.sh gave no version: see its message above)
 endif
 LDFLAGS  := -s -w -X pitwall/internal/version.Version=$(VERSION)
-BINS     := trackside kiosk pitwall racectl
+BINS     := trackside kiosk pitwall racectl console
 BINDIR   ?= bin
 
 .PHONY: setup demo test test-short fuzz bench cross build vet clean deb deb-test tarball

@@ -13,6 +13,8 @@
 //	trackside -new-secret FILE               write a fresh event secret (docs/admin.md)
 //	trackside -broker-files DIR -secret FILE -users FILE [-owner USER]
 //	                                         venue Mosquitto's password file and ACL
+//	trackside -config FILE -set-pin NAME     set an official's console PIN, read
+//	                                         from stdin (unit stopped; empty removes)
 //
 // Exports and backups of a stopped unit open the database read-only and
 // change nothing in it. Exit status 3 means the database is damaged: the
@@ -21,14 +23,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,6 +75,7 @@ func run() error {
 	exportJSON := flag.String("export-json", "", "write all racers and races as JSON to this file and exit")
 	backup := flag.String("backup", "", "copy the database to this file and exit")
 	salvage := flag.Bool("salvage", false, "salvage DAMAGED NEW: copy what is readable of the damaged database DAMAGED into the new database NEW and exit")
+	setPIN := flag.String("set-pin", "", "set this official's console PIN (read from stdin; empty removes it) and exit")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	newSecret := flag.String("new-secret", "", "write a fresh event secret to this file (which must not exist) and exit")
 	brokerFiles := flag.String("broker-files", "", "write the venue broker's password file and ACL into this directory and exit (needs -secret, -users)")
@@ -112,6 +118,9 @@ func run() error {
 		return err
 	}
 	slog.SetDefault(log)
+	if *setPIN != "" {
+		return setOfficialPIN(filepath.Join(cfg.DataDir, "pitwall.db"), *setPIN)
+	}
 	if *exportCSV != "" || *exportJSON != "" || *backup != "" {
 		return offline(cfg, log, *exportCSV, *exportJSON, *backup)
 	}
@@ -198,4 +207,18 @@ func backupOnSignal(ctx context.Context, st *store.Store, dir string, log *slog.
 			log.Info("backup written", "file", dst)
 		}
 	}
+}
+
+// setOfficialPIN reads a PIN from stdin (one line) and stores its hash.
+func setOfficialPIN(db, official string) error {
+	fmt.Fprintf(os.Stderr, "PIN for %s (4-12 digits, empty to remove): ", official)
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read PIN: %w", err)
+	}
+	if err := unit.SetPIN(db, official, strings.TrimSpace(line)); err != nil {
+		return fmt.Errorf("set PIN of %s in %s: %w", official, db, err)
+	}
+	fmt.Fprintln(os.Stderr, "ok")
+	return nil
 }

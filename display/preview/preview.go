@@ -8,13 +8,16 @@ package preview
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +43,8 @@ type Server struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	frames   *display.FrameCopy
+
+	tapsOn bool // set by HandleTaps before serving
 
 	encMu   sync.Mutex // one encoder at a time; never held by Show
 	png     []byte     // the last frame encoded, never modified once served
@@ -77,6 +82,27 @@ func NewShared(frames *display.FrameCopy, interval time.Duration, log *slog.Logg
 	s.mux.HandleFunc("GET /frame.png", s.serveFrame)
 	s.mux.HandleFunc("GET /events", s.serveEvents)
 	return s
+}
+
+// maxTapBody bounds a POST /tap body: {"x":1234,"y":567}.
+const maxTapBody = 256
+
+// HandleTaps makes clicks on the page taps: the page posts the frame
+// coordinates of each click to POST /tap, and fn receives them (frame
+// pixels; they may lie outside the frame, which fn must ignore). Call it
+// before serving. The board preview does not call it and takes no input.
+func (s *Server) HandleTaps(fn func(x, y int)) {
+	s.tapsOn = true
+	s.mux.HandleFunc("POST /tap", func(w http.ResponseWriter, r *http.Request) {
+		var p struct{ X, Y float64 }
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxTapBody))
+		if err := dec.Decode(&p); err != nil || math.IsNaN(p.X) || math.IsNaN(p.Y) || math.Abs(p.X) > 1e6 || math.Abs(p.Y) > 1e6 {
+			http.Error(w, "want {\"x\": number, \"y\": number}", http.StatusBadRequest)
+			return
+		}
+		fn(int(math.Floor(p.X)), int(math.Floor(p.Y)))
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 // Show passes frame to the server's copy, which takes its damaged parts.
@@ -185,7 +211,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Write([]byte(page))
+	p := page
+	if s.tapsOn {
+		p = strings.Replace(p, "const taps = false;", "const taps = true;", 1)
+	}
+	w.Write([]byte(p))
 }
 
 // page shows the frame scaled to the window. A new frame is loaded off
@@ -216,6 +246,20 @@ function reload(ev) {
   next.src = "frame.png?g=" + (ev && ev.data ? ev.data : Date.now());
 }
 new EventSource("events").onmessage = reload;
+// Clicks become taps (console previews): frame pixels under the pointer,
+// allowing for the letterboxing of object-fit: contain.
+const taps = false;
+if (taps) {
+  img.style.cursor = "pointer";
+  img.addEventListener("click", (e) => {
+    const r = img.getBoundingClientRect(), nw = img.naturalWidth, nh = img.naturalHeight;
+    if (!nw || !nh) return;
+    const k = Math.min(r.width / nw, r.height / nh);
+    const x = (e.clientX - r.left - (r.width - nw * k) / 2) / k;
+    const y = (e.clientY - r.top - (r.height - nh * k) / 2) / k;
+    fetch("tap", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({x: x, y: y})});
+  });
+}
 </script>
 </html>
 `

@@ -242,3 +242,37 @@ func TestSharedCopy(t *testing.T) {
 		t.Errorf("served a frame the render loop never copied: %d", rec.Code)
 	}
 }
+
+func TestTaps(t *testing.T) {
+	board := New(0, nil)
+	post := func(s *Server, body string) int {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/tap", strings.NewReader(body)))
+		return rec.Code
+	}
+	// The board preview takes no input.
+	if code := post(board, `{"x":1,"y":2}`); code != http.StatusMethodNotAllowed && code != http.StatusNotFound {
+		t.Errorf("board preview: POST /tap gave %d, want 404/405", code)
+	}
+	if strings.Contains(get(t, board, "/", nil).Body.String(), "const taps = true;") {
+		t.Error("board page sends taps")
+	}
+
+	console := New(0, nil)
+	var got []image.Point
+	console.HandleTaps(func(x, y int) { got = append(got, image.Pt(x, y)) })
+	if !strings.Contains(get(t, console, "/", nil).Body.String(), "const taps = true;") {
+		t.Error("console page does not send taps")
+	}
+	if code := post(console, `{"x":12.7,"y":-3.2}`); code != http.StatusNoContent {
+		t.Fatalf("tap: %d", code)
+	}
+	for _, bad := range []string{``, `{"x":"a"}`, `{"x":1e300,"y":1}`, strings.Repeat(" ", 300) + `{"x":1,"y":1}`} {
+		if code := post(console, bad); code != http.StatusBadRequest {
+			t.Errorf("bad tap %.20q: %d, want 400", bad, code)
+		}
+	}
+	if len(got) != 1 || got[0] != image.Pt(12, -4) {
+		t.Errorf("taps %v, want [(12,-4)]", got)
+	}
+}

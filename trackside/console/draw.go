@@ -48,7 +48,9 @@ func (c *Console) Draw(now time.Time) *image.RGBA {
 
 // Drawing helpers in logical coordinates.
 
-func (c *Console) px(r image.Rectangle) image.Rectangle { return c.l.r(r.Min.X, r.Min.Y, r.Max.X, r.Max.Y) }
+func (c *Console) px(r image.Rectangle) image.Rectangle {
+	return c.l.r(r.Min.X, r.Min.Y, r.Max.X, r.Max.Y)
+}
 
 func (c *Console) text(r image.Rectangle, size int, bold bool, s string, a display.Align, col color.RGBA) {
 	c.canvas.Text(c.px(r), display.Font{Bold: bold, Px: c.l.s(size)}, s, a, col)

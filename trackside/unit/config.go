@@ -31,6 +31,14 @@ type Config struct {
 	Official  *AutoOfficial `json:"auto_official,omitempty"` // demo only: run races unattended
 	Storage   StorageConfig `json:"storage"`                 // free-space floor (storage.go)
 	Admin     admin.Config  `json:"admin"`                   // keys allowed to sign admin commands (docs/admin.md)
+	Console   ConsoleConfig `json:"console"`                 // the officials' console
+}
+
+// ConsoleConfig is the trackside's side of the officials' console.
+type ConsoleConfig struct {
+	// Socket is the Unix socket the console process talks to (mode 0660:
+	// the unit's group); "" serves no console.
+	Socket string `json:"socket,omitempty"`
 }
 
 // BrokerConfig says how to reach the MQTT broker.
@@ -209,6 +217,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Admin.Validate(); err != nil {
 		return fmt.Errorf("admin.%w", err)
+	}
+	if c.Console.Socket != "" && !filepath.IsAbs(c.Console.Socket) {
+		return fmt.Errorf("console.socket: %q must be an absolute path", c.Console.Socket)
 	}
 	if c.Official != nil && (c.Official.Racers < 1 || c.Official.Racers > 10000) {
 		return fmt.Errorf("auto_official.racers: %d is outside 1..10000", c.Official.Racers)

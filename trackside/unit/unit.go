@@ -51,7 +51,8 @@ type Unit struct {
 	// automatic official.
 	offTrack chan struct{}
 
-	statusSeq atomic.Uint64
+	statusSeq    atomic.Uint64
+	trackStopped atomic.Bool // the writer stopped (store error): the console shows it
 
 	mu     sync.Mutex
 	client paho.Client
@@ -121,7 +122,9 @@ func (u *Unit) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		trackErr <- u.track.Run(ctx)
+		err := u.track.Run(ctx)
+		u.trackStopped.Store(true)
+		trackErr <- err
 		cancel()
 	}()
 	for _, s := range u.sources {
@@ -141,6 +144,13 @@ func (u *Unit) Run(ctx context.Context) error {
 		}()
 	} else {
 		u.log.Warn("no broker.url: results are recorded but not published")
+	}
+	if u.cfg.Console.Socket != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u.serveConsole(ctx)
+		}()
 	}
 	if u.cfg.Official != nil {
 		wg.Add(1)
