@@ -55,6 +55,9 @@ func demo(args []string) error {
 	plain := fs.Bool("plain", false, "print the board as plain text every few seconds instead of redrawing")
 	previewAddr := fs.String("preview", "127.0.0.1:8080", "address of the kiosk's HTTP preview (open it in a browser)")
 	size := fs.String("size", "1920x1080", "kiosk screen size: 800x480, 1280x720, 1920x1080 or 3840x2160")
+	consoleAddr := fs.String("console", "127.0.0.1:8081", `address of the officials' console preview (clicks are taps; "" for none)`)
+	consoleSize := fs.String("console-size", "800x480", "console screen size: 800x480 (Pi display) up to 1920x1080")
+	autoOfficial := fs.Bool("auto-official", false, "run races unattended with a simulated official instead of by hand on the console")
 	fs.Parse(args)
 
 	lf, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -100,7 +103,12 @@ func demo(args []string) error {
 		}},
 		LogLevel: "info",
 		Health:   unit.Duration(30 * time.Second),
-		Official: &unit.AutoOfficial{Racers: *racers},
+	}
+	if *autoOfficial {
+		cfg.Official = &unit.AutoOfficial{Racers: *racers}
+	}
+	if *consoleAddr != "" {
+		cfg.Console.Socket = filepath.Join(*dataDir, "console.sock")
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -120,6 +128,18 @@ func demo(args []string) error {
 	fmt.Printf("pitwall demo: kiosk preview %s — broker %s, data %s, log %s\n", previewURL, b.URL(), *dataDir, *logFile)
 	errc := make(chan error, 2)
 	go func() { errc <- u.Run(ctx) }()
+	if !*autoOfficial {
+		if err := demoRacersAndPIN(ctx, u, *racers); err != nil {
+			return err
+		}
+	}
+	if *consoleAddr != "" {
+		url, err := startConsole(ctx, cfg.Console.Socket, *consoleAddr, *consoleSize, log)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("pitwall demo: officials' console %s — PIN %s\n", url, demoPIN)
+	}
 	go func() {
 		if err := k.Run(ctx); err != nil {
 			log.Error("kiosk stopped", "err", err)

@@ -21,16 +21,25 @@ var demoNames = []string{
 	"Léa Fontaine", "Nikolaj Søndergaard",
 }
 
+// DemoRacers are the demo's n racers, "racer-001"... with accented names.
+func DemoRacers(n int) []race.Racer {
+	out := make([]race.Racer, 0, n)
+	for i := 0; i < n; i++ {
+		r := race.Racer{ID: fmt.Sprintf("racer-%03d", i+1), Name: demoNames[i%len(demoNames)]}
+		if i >= len(demoNames) {
+			r.Name = fmt.Sprintf("%s %d", r.Name, i/len(demoNames)+1)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // runAutoOfficial stands in for the official in the demo: it creates demo
 // racers, loads the next one when the track is free, presses Reset when the
 // simulated car goes off track, and submits every race that is over.
 func runAutoOfficial(ctx context.Context, u *Unit, cfg AutoOfficial) {
 	t := u.track
-	for i := 0; i < cfg.Racers; i++ {
-		r := race.Racer{ID: fmt.Sprintf("racer-%03d", i+1), Name: demoNames[i%len(demoNames)]}
-		if i >= len(demoNames) {
-			r.Name = fmt.Sprintf("%s %d", r.Name, i/len(demoNames)+1)
-		}
+	for _, r := range DemoRacers(cfg.Racers) {
 		if err := t.PutRacer(ctx, autoOfficial, r); err != nil {
 			u.log.Error("auto official: create racer", "err", err)
 			return
