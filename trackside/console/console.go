@@ -312,6 +312,7 @@ func (c *Console) run(label, cmd string, args any, undo *undoable) bool {
 		if errors.As(err, &ae) {
 			c.say(label+": "+ae.Message, true)
 		} else {
+			c.log.Warn("console command failed", "cmd", cmd, "err", err)
 			c.say(label+": trackside not reachable", true)
 		}
 		return false

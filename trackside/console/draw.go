@@ -155,15 +155,9 @@ func (c *Console) drawBar() {
 	l := c.l
 	r := image.Rect(pad, l.lh-barH, l.lw-pad, l.lh-pad)
 	c.panel(r, colPanel)
-	msg := ""
-	if c.now.Before(c.msgUntil) {
-		msg = c.msg
-	}
-	if !c.ts.Connected() {
-		msg, c.msgBad = "Trackside not connected: reconnecting… (timing goes on)", true
-	}
+	msg, bad := c.statusLine()
 	col := colText
-	if c.msgBad {
+	if bad {
 		col = colWarn
 	}
 	textR := image.Rect(r.Min.X+12, r.Min.Y, r.Max.X-12, r.Max.Y)
@@ -173,6 +167,18 @@ func (c *Console) drawBar() {
 		textR.Max.X = u.Min.X - 8
 	}
 	c.text(textR, fBody, true, msg, display.AlignLeft, col)
+}
+
+// statusLine is the bar's text: the trackside's absence, else the last
+// message while it is fresh; bad ones are drawn in the warning colour.
+func (c *Console) statusLine() (string, bool) {
+	if !c.ts.Connected() {
+		return "Trackside not connected: reconnecting… (timing goes on)", true
+	}
+	if c.now.Before(c.msgUntil) {
+		return c.msg, c.msgBad
+	}
+	return "", false
 }
 
 func (c *Console) drawDialog() {

@@ -40,7 +40,6 @@ type Client struct {
 	waiting map[uint64]chan Message
 	pin     string // the PIN of the unlocked official, in memory only
 	who     string
-	changed chan struct{} // closed and replaced on connect/disconnect
 }
 
 // NewClient returns a client for the socket at path. log may be nil.
@@ -48,7 +47,7 @@ func NewClient(path string, log *slog.Logger) *Client {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Client{path: path, log: log, views: make(chan View, 1), waiting: make(map[uint64]chan Message), changed: make(chan struct{})}
+	return &Client{path: path, log: log, views: make(chan View, 1), waiting: make(map[uint64]chan Message)}
 }
 
 // Views receives the trackside's views; only the latest waits.
@@ -94,22 +93,32 @@ func (c *Client) serve(ctx context.Context, conn net.Conn) {
 	defer stop()
 	c.mu.Lock()
 	c.conn, c.enc = conn, json.NewEncoder(conn)
-	pin := c.pin
+	// Unlock the new connection again before any other request can be
+	// written on it: the trackside runs a connection's requests in order,
+	// so a tap right after a reconnect already acts as the official.
+	var unlocked chan Message
+	if c.pin != "" {
+		unlocked = make(chan Message, 1)
+		c.nextID++
+		c.waiting[c.nextID] = unlocked
+		b, _ := json.Marshal(UnlockArgs{PIN: c.pin})
+		conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		if err := c.enc.Encode(Request{ID: c.nextID, Cmd: CmdUnlock, Args: b}); err != nil {
+			c.log.Warn("console: unlock after reconnect", "err", err)
+		}
+	}
 	c.mu.Unlock()
 	c.log.Info("console connected to trackside", "path", c.path)
 	done := make(chan struct{})
-	if pin != "" {
-		// Re-unlock in the background: the reader below must run for the
-		// reply to arrive.
-		go func() {
-			defer close(done)
-			if _, err := c.Unlock(ctx, pin); err != nil {
-				c.log.Warn("console: unlock after reconnect", "err", err)
-			}
-		}()
-	} else {
-		close(done)
-	}
+	go func() {
+		defer close(done)
+		if unlocked == nil {
+			return
+		}
+		if m, ok := <-unlocked; ok && !m.OK {
+			c.log.Warn("console: unlock after reconnect refused", "err", m.Error)
+		}
+	}()
 	sc := bufio.NewScanner(conn)
 	sc.Buffer(make([]byte, 64<<10), MaxLine)
 	for sc.Scan() {
