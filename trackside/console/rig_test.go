@@ -37,7 +37,7 @@ func unitConfig(dir, brokerURL string, speed float64) unit.Config {
 }
 
 // runUnit starts a trackside in this process; the returned stop ends it.
-func runUnit(t *testing.T, cfg unit.Config, racers ...race.Racer) (*unit.Unit, func()) {
+func runUnit(t testing.TB, cfg unit.Config, racers ...race.Racer) (*unit.Unit, func()) {
 	t.Helper()
 	u, err := unit.New(cfg, unit.Options{})
 	if err != nil {
@@ -76,14 +76,14 @@ func runUnit(t *testing.T, cfg unit.Config, racers ...race.Racer) (*unit.Unit, f
 // rig drives a headless console with synthetic touches. Its clock is
 // synthetic too: taps are 200 ms apart, never a flood.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	client *api.Client
 	c      *Console
 	now    time.Time
 	views  int // views received
 }
 
-func newRig(t *testing.T, sock string, w, h int) *rig {
+func newRig(t testing.TB, sock string, w, h int) *rig {
 	t.Helper()
 	client := api.NewClient(sock, nil)
 	ctx, cancel := context.WithCancel(context.Background())

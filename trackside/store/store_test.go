@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -494,5 +495,34 @@ func TestStats(t *testing.T) {
 	}
 	if err := s.Check(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestForEachConfigPrefix(t *testing.T) {
+	s := openAt(t, dbPath(t))
+	if err := s.Update(func(tx *Tx) error {
+		for _, k := range []string{"pin/Ben", "pin/Ana", "pim", "pin", "pin0", "race.config"} {
+			if err := tx.SetConfig(k, []byte("v-"+k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.View(func(tx *Tx) error {
+		return tx.ForEachConfig("pin/", func(k string, v []byte) error {
+			if string(v) != "v-"+k {
+				t.Errorf("%s = %q", k, v)
+			}
+			got = append(got, k)
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "pin/Ana,pin/Ben" {
+		t.Errorf("pin/ settings: %v", got)
 	}
 }
