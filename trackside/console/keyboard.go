@@ -31,7 +31,7 @@ const (
 const maxNameRunes = 40
 
 var (
-	kbLetters = []string{"qwertyuiop", "asdfghjkl'", "zxcvbnm-."}
+	kbLetters = []string{"1234567890", "qwertyuiop", "asdfghjkl'", "zxcvbnm-."}
 	// The accented page: the letters of European names a hall of racers
 	// brings; anything else comes in through the admin import.
 	kbAccents = []string{"áàâäãåæçčď", "éèêëěíìîïñ", "óòôöõøœřšß", "úùûüůýÿžłő"}
@@ -132,10 +132,7 @@ func (c *Console) drawKeyboard() {
 		}
 	}
 	// The bottom rows: shift, accents, space, erase, cancel, done.
-	y := top + 4*(keyH+pad)
-	if !kb.accents {
-		y = top + 3*(keyH+pad)
-	}
+	y := top + len(rows)*(keyH+pad)
 	x := pad
 	w := func(n int) int { return n*keyW + (n-1)*pad }
 	shiftBg := colNeutral

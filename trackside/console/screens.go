@@ -329,10 +329,7 @@ func (c *Console) drawReview(body image.Rectangle) {
 	if r.ResultMS > 0 {
 		result = fmtLap(r.ResultMS)
 	}
-	rank := c.view.Ranking
-	if c.view.RankLaps > 0 && rank != "best-lap" {
-		rank += fmt.Sprintf(" of %d", c.view.RankLaps)
-	}
+	rank := rankingLabel(c.view.Ranking, c.view.RankLaps)
 	c.text(image.Rect(head.Max.X-300, head.Min.Y, head.Max.X, head.Min.Y+22), fSmall, false, stateLabel(r.State)+" · "+rank, display.AlignRight, colText2)
 	c.text(image.Rect(head.Max.X-300, head.Min.Y+20, head.Max.X, head.Max.Y+4), fBody, true, "Result "+result, display.AlignRight, colAccent)
 
@@ -486,4 +483,18 @@ func fmtBytes(b uint64) string {
 		return fmt.Sprintf("%d MB", b>>20)
 	}
 	return fmt.Sprintf("%d kB", b>>10)
+}
+
+// rankingLabel names the event's ranking for people: "best lap", "best
+// average of 3", "total time of 5".
+func rankingLabel(method string, n int) string {
+	switch method {
+	case "best-lap":
+		return "best lap"
+	case "best-average":
+		return fmt.Sprintf("best average of %d", n)
+	case "total-time":
+		return fmt.Sprintf("total time of %d", n)
+	}
+	return method
 }

@@ -372,15 +372,27 @@ func (c *conn) run(ctx context.Context) {
 	sc := bufio.NewScanner(c.nc)
 	sc.Buffer(make([]byte, 4096), 64<<10)
 	for sc.Scan() {
-		var req api.Request
-		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-			c.reply(ctx, api.Message{Error: "bad request: " + err.Error()})
+		req, err := parseRequest(sc.Bytes())
+		if err != nil {
+			c.reply(ctx, api.Message{Error: err.Error()})
 			continue
 		}
 		m := c.s.do(ctx, c, req)
 		m.ID = req.ID
 		c.reply(ctx, m)
 	}
+}
+
+// parseRequest decodes one request line.
+func parseRequest(line []byte) (api.Request, error) {
+	var req api.Request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return api.Request{}, fmt.Errorf("bad request: %w", err)
+	}
+	if req.Cmd == "" {
+		return req, errors.New("bad request: no cmd")
+	}
+	return req, nil
 }
 
 func (c *conn) reply(ctx context.Context, m api.Message) {
