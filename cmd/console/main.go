@@ -5,6 +5,9 @@
 //
 //	console -socket /run/pitwall-trackside/console.sock -fb /dev/fb0
 //	console -fb "" -http 127.0.0.1:8081 -size 800x480   browser preview, clicks are taps
+//
+// Touch and keys come from evdev (package trackside/console/input): the
+// touch flags (-rotate, -swap-xy, ...) are that package's settings.
 package main
 
 import (
@@ -27,6 +30,7 @@ import (
 	"pitwall/internal/version"
 	"pitwall/trackside/console"
 	"pitwall/trackside/console/api"
+	"pitwall/trackside/console/input"
 )
 
 func main() {
@@ -42,6 +46,14 @@ func run() error {
 	httpAddr := flag.String("http", "", "also serve the screen in a browser at this address; clicks are taps")
 	size := flag.String("size", "800x480", "screen size without a framebuffer (with one, the framebuffer's)")
 	idle := flag.Duration("idle-lock", 5*time.Minute, "lock after this long without a touch or key")
+	noInput := flag.Bool("no-input", false, "read no touchscreen or keyboard (evdev); taps come only from -http")
+	var touch input.Config
+	flag.IntVar(&touch.Rotate, "rotate", 0, "turn touch coordinates clockwise by 0, 90, 180 or 270 (docs/console.md, Rotation and axes)")
+	flag.BoolVar(&touch.SwapXY, "swap-xy", false, "exchange the touch controller's axes")
+	flag.BoolVar(&touch.InvertX, "invert-x", false, "mirror the touch controller's x axis")
+	flag.BoolVar(&touch.InvertY, "invert-y", false, "mirror the touch controller's y axis")
+	flag.IntVar(&touch.TapSlop, "tap-slop", 0, "pixels a finger may wander and still tap (0: 16)")
+	flag.DurationVar(&touch.LongPress, "long-press", 0, "hold time of a long-press (0: 600ms)")
 	logFormat := flag.String("log-format", "text", "log format: text or json")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
@@ -89,9 +101,21 @@ func run() error {
 	if len(outputs) == 0 {
 		return errors.New("no output: give -fb or -http")
 	}
-	// Touch and keypad input (evdev) plug in here through package
-	// trackside/console/input once it is on main; until then the console
-	// takes taps from the browser preview.
+	if !*noInput {
+		// Touchscreens and keypads, found by capability and reopened after
+		// a replug; a machine without any simply has none.
+		touch.Width, touch.Height = w, h
+		in, err := input.New(touch, input.Dir{}, log)
+		if err != nil {
+			return err
+		}
+		go func() {
+			if err := in.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("console input stopped", "err", err)
+			}
+		}()
+		go console.Pump(in.Events(), events)
+	}
 	go client.Run(ctx, 0)
 	log.Info("console starting", "version", version.Version, "socket", *sock, "size", fmt.Sprintf("%dx%d", w, h))
 	return c.Run(ctx, client.Views(), events, outputs...)

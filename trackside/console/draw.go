@@ -113,11 +113,13 @@ func (c *Console) drawHeader() {
 		if len(h.Sensors) == 0 {
 			sensor = colWarn
 		}
-		store = colOK
-		if !h.StoreOK {
+		switch {
+		case !h.StoreOK || h.Storage == "full":
 			store = colBad
-		} else if h.FreeBytes < 200<<20 {
+		case h.Storage == "low" || h.StorageDetail != "":
 			store = colWarn
+		default:
+			store = colOK
 		}
 		switch h.Broker {
 		case "connected":

@@ -108,6 +108,15 @@ func TestFullRaceByTouch(t *testing.T) {
 	if r.c.Screen() != ScreenLive {
 		t.Fatalf("after load: %s screen, want live", r.c.Screen())
 	}
+	// The car: the simulator's first transponder, typed before the start.
+	r.tap("change-car")
+	for _, k := range []string{"key-s", "key-i", "key-m", "key-0", "key-0", "key-1"} {
+		r.tap(k)
+	}
+	r.tap("key-done")
+	r.waitView("the race bound to SIM001", func(v *api.View) bool {
+		return v.Race.Transponder == "SIM001" && v.Race.Binding == "preset"
+	})
 	r.tap("start")
 	r.waitView("race running", func(v *api.View) bool { return stateOf(v) == "running" })
 	r.waitView("three laps from the simulator", func(v *api.View) bool { return lapsOf(v) >= 3 })
@@ -156,7 +165,7 @@ func TestFullRaceByTouch(t *testing.T) {
 	}
 
 	// Every action was committed in the official's name.
-	want := []string{"load", "start", "reset", "undo-false-finish", "dnf", "end", "edit-lap", "submit"}
+	want := []string{"load", "bind-transponder", "start", "reset", "undo-false-finish", "dnf", "end", "edit-lap", "submit"}
 	got := map[string]bool{}
 	if err := u.Store().View(func(tx *store.Tx) error {
 		return tx.ForEachAudit(func(a store.Audit) error {

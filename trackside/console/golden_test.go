@@ -47,7 +47,7 @@ func (f *fakeTrackside) Connected() bool            { return f.connected }
 // sampleView is a race in progress with every lap flag, a queue and health.
 func sampleView() api.View {
 	laps := []mqtt.LapInfo{
-		{No: 1, TimeMS: 11234, Valid: true},
+		{No: 1, TimeMS: 11234, Valid: true, HostTimed: true, Review: true},
 		{No: 2, TimeMS: 10987, Valid: true, Resets: 1},
 		{No: 3, TimeMS: 2100, Valid: false, Short: true},
 		{No: 4, TimeMS: 14002, Valid: false, Resets: 4},
@@ -56,7 +56,7 @@ func sampleView() api.View {
 	}
 	r := &api.Race{LiveRace: mqtt.LiveRace{ID: "1-0007", RacerID: "r7", Name: "Olúwasẹ̀un Adé", Run: 2, State: "running",
 		DurationMS: 180000, ElapsedMS: 83400, LapElapsedMS: 7300, Running: true, Resets: 1, BestMS: 10555, Laps: laps},
-		ResultMS: 10555, MinLapMS: 3000}
+		ResultMS: 10555, MinLapMS: 3000, Transponder: "4410321", Binding: "learned"}
 	return api.View{
 		Track: "1", Ranking: "best-lap", MaxRuns: 3, Race: r,
 		Queue: []string{"Zoë Müller", "Björn Ström", "Chloé Lefèvre"},
@@ -68,8 +68,8 @@ func sampleView() api.View {
 		},
 		Health: api.Health{
 			Version: "v1.4.0", Broker: "connected", OutboxDepth: 3, FreeBytes: 12 << 30, StoreOK: true, ClockSynced: true,
-			Recorded: 1234, Addrs: []string{"192.168.1.20/24", "fe80::1/64"},
-			Sensors: []mqtt.SensorStatus{{Name: "gate", State: "ok", Crossings: 1200, Rejects: 2, Chatter: 5},
+			Recorded: 1234, Foreign: 17, Storage: "ok", Addrs: []string{"192.168.1.20/24", "fe80::1/64"},
+			Sensors: []mqtt.SensorStatus{{Name: "gate", State: "ok", Crossings: 1200, Rejects: 2, Chatter: 5, Foreign: 17},
 				{Name: "p3", State: "ok", Crossings: 34, Lost: 1, Reconnect: 1}},
 		},
 	}
@@ -112,6 +112,13 @@ func TestGoldenScreens(t *testing.T) {
 			c.go2(ScreenLive)
 			c.say("+Reset: done", false)
 			c.undo = &undoable{"−Reset", api.CmdReset, api.ResetArgs{Delta: -1}}
+		}},
+		{"live_ready", func(c *Console, now time.Time) {
+			v := sampleView()
+			v.Race.State, v.Race.Running, v.Race.ElapsedMS, v.Race.LapElapsedMS = "ready", false, 0, 0
+			v.Race.Laps, v.Race.Resets, v.Race.BestMS, v.Race.Transponder, v.Race.Binding = nil, 0, 0, "4410321", "preset"
+			c.SetView(v, now)
+			c.go2(ScreenLive)
 		}},
 		{"live_confirm", func(c *Console, now time.Time) { c.go2(ScreenLive); c.dnf() }},
 		{"review", func(c *Console, now time.Time) {

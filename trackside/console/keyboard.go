@@ -25,6 +25,7 @@ type kbPurpose int
 const (
 	kbSearch kbPurpose = iota
 	kbNewRacer
+	kbTransponder // the loaded race's car; letters in capitals
 )
 
 // maxNameRunes bounds a typed name (the store's limit is in bytes and larger).
@@ -45,7 +46,7 @@ func (k *keyboard) typeRune(r rune) {
 	if utf8.RuneCountInString(k.text) >= maxNameRunes {
 		return
 	}
-	if k.shift {
+	if k.shift || k.purpose == kbTransponder {
 		r = unicode.ToUpper(r)
 		k.shift = false
 	}
@@ -69,6 +70,21 @@ func (c *Console) keyboardDone() {
 	switch k.purpose {
 	case kbSearch:
 		c.search, c.scroll = k.text, 0
+	case kbTransponder:
+		r := c.view.Race
+		if r == nil {
+			return
+		}
+		var undo *undoable
+		if r.Binding != "learned" {
+			undo = &undoable{"Old car", api.CmdBind, api.BindArgs{Transponder: r.Transponder}}
+		}
+		car := strings.TrimSpace(k.text)
+		label := "Car " + car + " bound"
+		if car == "" {
+			label = "Car: the first to cross"
+		}
+		c.run(label, api.CmdBind, api.BindArgs{Transponder: car}, undo)
 	case kbNewRacer:
 		name := strings.TrimSpace(k.text)
 		if name == "" {
@@ -105,8 +121,11 @@ func (c *Console) drawKeyboard() {
 	field := image.Rect(pad, pad, l.lw-pad, 60)
 	c.panel(field, colPanelHi)
 	title := "Search"
-	if kb.purpose == kbNewRacer {
+	switch kb.purpose {
+	case kbNewRacer:
 		title = "New racer's name"
+	case kbTransponder:
+		title = "Car's transponder"
 	}
 	shown := kb.text + "_"
 	c.text(image.Rect(field.Min.X+12, field.Min.Y, field.Min.X+230, field.Max.Y), fBody, false, title, display.AlignLeft, colText2)
@@ -154,8 +173,11 @@ func (c *Console) drawKeyboard() {
 	c.btn("key-cancel", image.Rect(x, y, x+w(2), y+keyH), "Cancel", fBody, colNeutral, colText, func() { c.keyboard = nil })
 	x += w(2) + pad
 	done := "Search"
-	if kb.purpose == kbNewRacer {
+	switch kb.purpose {
+	case kbNewRacer:
 		done = "Add"
+	case kbTransponder:
+		done = "Bind"
 	}
 	c.btn("key-done", image.Rect(x, y, l.lw-pad, y+keyH), done, fBig, colGood, colText, c.keyboardDone)
 }

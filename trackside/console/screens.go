@@ -223,7 +223,7 @@ func (c *Console) drawLive(body image.Rectangle) {
 	c.canvas.RoundRect(c.px(badge), c.l.s(8), stateCol(r.State))
 	c.text(badge.Inset(3), fBody, true, stateLabel(r.State), display.AlignCenter, colDark)
 	c.text(image.Rect(left.Min.X+4, left.Min.Y+40, left.Max.X, left.Min.Y+64), fSmall, false,
-		fmt.Sprintf("Run %d · %s race · %s left", r.Run, fmtClock(dur), fmtClock(max(dur-el, 0))), display.AlignLeft, colText2)
+		fmt.Sprintf("Run %d · %s · %s left", r.Run, carLabel(r), fmtClock(max(dur-el, 0))), display.AlignLeft, colText2)
 	clock := image.Rect(left.Min.X, left.Min.Y+66, left.Max.X, left.Min.Y+150)
 	c.text(clock, fClock, true, fmtClock(el), display.AlignLeft, colText)
 	n := countLaps(r.Laps) + 1
@@ -269,7 +269,12 @@ func (c *Console) drawLive(body image.Rectangle) {
 	default:
 		c.btn("pause", cell(0, 0), "Pause", fBig, colWarnBtn, colDark, on(running, c.pauseResume))
 	}
-	c.btn("capture", cell(1, 0), "Capture lap", fBig, colInfoBtn, colText, on(running, c.capture))
+	if ready {
+		// The car may change until the start.
+		c.btn("change-car", cell(1, 0), "Change car", fBig, colInfoBtn, colText, func() { c.openKeyboard(kbTransponder, r.Transponder) })
+	} else {
+		c.btn("capture", cell(1, 0), "Capture lap", fBig, colInfoBtn, colText, on(running, c.capture))
+	}
 	c.btn("reset-plus", cell(0, 1), "+Reset", fBig, colWarnBtn, colDark, on(live, c.resetPlus))
 	c.btn("reset-minus", cell(1, 1), "−Reset", fBig, colNeutral, colText, on(live && r.Resets > 0, c.resetMinus))
 	c.btn("undo-finish", cell(0, 2), "Undo finish", fBig, colNeutral, colText, on(live && len(r.Laps) > 0, c.undoFalseFinish))
@@ -301,6 +306,12 @@ func (c *Console) lapRow(r image.Rectangle, l mqtt.LapInfo, minLapMS int64, size
 	if l.Manual {
 		flags = append(flags, "captured")
 	}
+	if l.HostTimed {
+		flags = append(flags, "host-timed")
+	}
+	if l.Review {
+		flags = append(flags, "REVIEW")
+	}
 	if l.DNF {
 		flags = append(flags, "DNF")
 	}
@@ -311,7 +322,7 @@ func (c *Console) lapRow(r image.Rectangle, l mqtt.LapInfo, minLapMS int64, size
 		flags = append(flags, "deleted")
 	}
 	fcol := colText2
-	if !l.Valid || l.Short || l.DNF {
+	if !l.Valid || l.Short || l.DNF || l.Review {
 		fcol = colWarn
 	}
 	c.text(image.Rect(r.Min.X+200, r.Min.Y, r.Max.X-8, r.Max.Y), fSmall, true, strings.Join(flags, " · "), display.AlignLeft, fcol)
@@ -418,7 +429,7 @@ func (c *Console) drawHealth(body image.Rectangle) {
 		c.panel(r, colPanel)
 		c.text(image.Rect(r.Min.X+10, r.Min.Y+2, r.Max.X-10, r.Min.Y+32), fBody, true, s.Name+" · "+s.State, display.AlignLeft, col)
 		c.text(image.Rect(r.Min.X+10, r.Min.Y+32, r.Max.X-10, r.Min.Y+56), fSmall, false,
-			fmt.Sprintf("%d crossings · %d rejects · %d chatter", s.Crossings, s.Rejects, s.Chatter), display.AlignLeft, colText2)
+			fmt.Sprintf("%d crossings · %d rejects · %d chatter · %d foreign", s.Crossings, s.Rejects, s.Chatter, s.Foreign), display.AlignLeft, colText2)
 		detail := fmt.Sprintf("%d lost · %d reconnects", s.Lost, s.Reconnect)
 		if s.Detail != "" {
 			detail += " · " + s.Detail
@@ -431,6 +442,8 @@ func (c *Console) drawHealth(body image.Rectangle) {
 		y += 34
 	}
 	line(body.Min.X, split, &y, "Recorded", strconv.FormatUint(h.Recorded, 10)+" crossings", colText)
+	foreign := fmt.Sprintf("%d foreign · %d refused", h.Foreign, h.Rejected)
+	line(body.Min.X, split, &y, "Not timed", foreign, colText2)
 
 	x := split + pad
 	y = body.Min.Y
@@ -444,11 +457,20 @@ func (c *Console) drawHealth(body image.Rectangle) {
 		obCol = colWarn
 	}
 	line(x, body.Max.X, &y, "Outbox", strconv.Itoa(h.OutboxDepth)+" waiting", obCol)
-	freeCol := colText
-	if h.FreeBytes < 200<<20 {
-		freeCol = colWarn
+	freeCol, free := colText, fmtBytes(h.FreeBytes)
+	switch {
+	case !h.StoreOK:
+		freeCol, free = colBad, "store stopped: see the log"
+	case h.Storage == "full":
+		freeCol, free = colBad, free+" · FULL: races not armed"
+	case h.Storage == "low":
+		freeCol, free = colWarn, free+" · low"
 	}
-	line(x, body.Max.X, &y, "Free storage", fmtBytes(h.FreeBytes), freeCol)
+	line(x, body.Max.X, &y, "Free storage", free, freeCol)
+	if h.StorageDetail != "" {
+		c.text(image.Rect(x, y-4, body.Max.X, y+20), fSmall, false, h.StorageDetail, display.AlignLeft, colWarn)
+		y += 22
+	}
 	clk, clkCol := "synced", colText
 	if !h.ClockSynced {
 		clk, clkCol = "not synced", colWarn
@@ -497,4 +519,15 @@ func rankingLabel(method string, n int) string {
 		return fmt.Sprintf("total time of %d", n)
 	}
 	return method
+}
+
+// carLabel says which transponder times the race.
+func carLabel(r *api.Race) string {
+	switch {
+	case r.Transponder == "":
+		return "car: first to cross"
+	case r.Binding == "learned":
+		return "car " + r.Transponder + " (learned)"
+	}
+	return "car " + r.Transponder
 }

@@ -6,8 +6,6 @@ import (
 	"net"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"pitwall/internal/version"
 	"pitwall/trackside/console/api"
 	"pitwall/trackside/console/socket"
@@ -45,16 +43,17 @@ func (u *Unit) consoleHealth() api.Health {
 	h := api.Health{
 		Version: version.Version, Broker: brokerState(client), OutboxDepth: st.OutboxDepth,
 		ClockSynced: st.ClockSynced, Recorded: u.track.Activity().Recorded, Sensors: st.Sensors,
-		StoreOK: !u.trackStopped.Load(),
+		StoreOK: !u.trackStopped.Load(), Foreign: st.Foreign, Rejected: st.Rejected,
 	}
 	if u.cfg.Broker.URL == "" {
 		h.Broker = "none"
 	}
-	var fs unix.Statfs_t
-	if err := unix.Statfs(u.cfg.DataDir, &fs); err == nil {
-		h.FreeBytes = fs.Bavail * uint64(fs.Bsize)
-	} else {
-		h.StoreOK = false
+	if s := st.Storage; s != nil {
+		h.FreeBytes, h.Storage = s.FreeBytes, s.State
+		h.StorageDetail = s.Detail
+		if s.LastWriteError != "" {
+			h.StorageDetail = "last write failed: " + s.LastWriteError
+		}
 	}
 	if addrs, err := net.InterfaceAddrs(); err == nil {
 		for _, a := range addrs {

@@ -32,6 +32,7 @@ const (
 	CmdQueue           = "race.queue"   // RacerIDArgs
 	CmdUnqueue         = "race.unqueue" // RacerIDArgs
 	CmdLoad            = "race.load"    // LoadArgs
+	CmdBind            = "race.bind"    // BindArgs: the loaded race's transponder, before the start
 	CmdStart           = "race.start"
 	CmdPause           = "race.pause"
 	CmdResume          = "race.resume"
@@ -72,6 +73,12 @@ type RacerIDArgs struct {
 // LoadArgs loads the racer named, or the next in the queue when empty.
 type LoadArgs struct {
 	Racer string `json:"racer,omitempty"`
+}
+
+// BindArgs binds the loaded race to a transponder (the car) before its
+// start; "" unbinds it, so the first transponder to cross is learned.
+type BindArgs struct {
+	Transponder string `json:"transponder"`
 }
 
 // ResetArgs adds (+1) or removes (−1) an off-track reset.
@@ -127,9 +134,14 @@ type Race struct {
 	ResultMS int64 `json:"result_ms,omitempty"`
 	// MinLapMS is the short-lap threshold.
 	MinLapMS int64 `json:"min_lap_ms"`
-	// Manual and Edited flags per lap, by lap number (the public LapInfo
-	// carries Manual; Edited is only for officials).
+	// Edited lists the numbers of laps whose time an official corrected
+	// (the public LapInfo does not say).
 	Edited []int `json:"edited,omitempty"`
+	// Transponder times the race ("" until bound); Binding says how it
+	// was bound: "preset" (the racer's or an official's choice) or
+	// "learned" (the first to cross after the load).
+	Transponder string `json:"transponder,omitempty"`
+	Binding     string `json:"binding,omitempty"`
 }
 
 // Health is what the health screen and the status strip show.
@@ -138,9 +150,15 @@ type Health struct {
 	Broker      string              `json:"broker"` // connected | connecting | none
 	OutboxDepth int                 `json:"outbox_depth"`
 	FreeBytes   uint64              `json:"free_bytes"` // free space on the data directory's file system
-	StoreOK     bool                `json:"store_ok"`
+	// Storage is ok, low (make room soon) or full (races are not armed);
+	// StorageDetail says why (the last failed write, ...).
+	Storage       string `json:"storage"`
+	StorageDetail string `json:"storage_detail,omitempty"`
+	StoreOK       bool   `json:"store_ok"` // the writer runs (false: it stopped on a store error)
 	ClockSynced bool                `json:"clock_synced"`
 	Recorded    uint64              `json:"recorded"` // crossings committed since the trackside started
+	Foreign     uint64              `json:"foreign"`  // crossings of transponders the race is not bound to
+	Rejected    uint64              `json:"rejected"` // malformed crossings the track refused
 	Sensors     []mqtt.SensorStatus `json:"sensors"`
 	Addrs       []string            `json:"addrs"`
 }

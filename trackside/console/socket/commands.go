@@ -147,6 +147,14 @@ func (s *Server) handlers() map[string]handler {
 			}
 			return err
 		},
+		api.CmdBind: func(ctx context.Context, who string, raw json.RawMessage) error {
+			var a api.BindArgs
+			if err := decode(raw, &a); err != nil {
+				return err
+			}
+			_, err := t.BindTransponder(ctx, who, strings.TrimSpace(a.Transponder))
+			return err
+		},
 		api.CmdStart:  noArgs(t.Start),
 		api.CmdPause:  noArgs(t.Pause),
 		api.CmdResume: noArgs(t.Resume),

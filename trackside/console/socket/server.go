@@ -232,6 +232,7 @@ func raceView(r *race.Race, live track.LiveClock, pub *mqtt.LiveRace) *api.Race 
 	out.ElapsedMS, out.LapElapsedMS = live.Elapsed.Milliseconds(), live.Lap.Milliseconds()
 	out.Running = r.State == race.Running
 	out.Resets = r.Resets
+	out.Transponder, out.Binding = r.Transponder, string(r.Binding)
 	var best time.Duration
 	for _, l := range r.Laps {
 		out.Laps = append(out.Laps, track.LapInfo(l))
