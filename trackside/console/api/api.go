@@ -146,21 +146,21 @@ type Race struct {
 
 // Health is what the health screen and the status strip show.
 type Health struct {
-	Version     string              `json:"version"`
-	Broker      string              `json:"broker"` // connected | connecting | none
-	OutboxDepth int                 `json:"outbox_depth"`
-	FreeBytes   uint64              `json:"free_bytes"` // free space on the data directory's file system
+	Version     string `json:"version"`
+	Broker      string `json:"broker"` // connected | connecting | none
+	OutboxDepth int    `json:"outbox_depth"`
+	FreeBytes   uint64 `json:"free_bytes"` // free space on the data directory's file system
 	// Storage is ok, low (make room soon) or full (races are not armed);
 	// StorageDetail says why (the last failed write, ...).
-	Storage       string `json:"storage"`
-	StorageDetail string `json:"storage_detail,omitempty"`
-	StoreOK       bool   `json:"store_ok"` // the writer runs (false: it stopped on a store error)
-	ClockSynced bool                `json:"clock_synced"`
-	Recorded    uint64              `json:"recorded"` // crossings committed since the trackside started
-	Foreign     uint64              `json:"foreign"`  // crossings of transponders the race is not bound to
-	Rejected    uint64              `json:"rejected"` // malformed crossings the track refused
-	Sensors     []mqtt.SensorStatus `json:"sensors"`
-	Addrs       []string            `json:"addrs"`
+	Storage       string              `json:"storage"`
+	StorageDetail string              `json:"storage_detail,omitempty"`
+	StoreOK       bool                `json:"store_ok"` // the writer runs (false: it stopped on a store error)
+	ClockSynced   bool                `json:"clock_synced"`
+	Recorded      uint64              `json:"recorded"` // crossings committed since the trackside started
+	Foreign       uint64              `json:"foreign"`  // crossings of transponders the race is not bound to
+	Rejected      uint64              `json:"rejected"` // malformed crossings the track refused
+	Sensors       []mqtt.SensorStatus `json:"sensors"`
+	Addrs         []string            `json:"addrs"`
 }
 
 // View is everything the console's screens show, pushed by the trackside
