@@ -131,13 +131,13 @@ func TestTouchOutsideThePanel(t *testing.T) {
 // as they come: the loop keeps drawing and acts on none.
 func TestFloodThroughRun(t *testing.T) {
 	c, ts, _ := fakeRig(t, ScreenLive)
+	p := centre(t, c, "reset-plus") // before Run owns the console
 	events := make(chan Event, 256)
 	views := make(chan api.View)
 	var frames countingSink
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx, views, events, &frames) }()
-	p := centre(t, c, "reset-plus")
 	for range 10000 {
 		events <- Tap{X: p.X, Y: p.Y}
 	}
