@@ -190,6 +190,12 @@ package_trackside() {
 	rm -rf "$stage"
 	stage_common trackside
 	stage_service
+	# The officials' console on the unit's touchscreen: shipped, not
+	# enabled (a unit without a screen does not need it):
+	# systemctl enable --now pitwall-console.
+	build_bin console "$arch" "$stage/usr/bin/console"
+	install -D -m 0644 packaging/systemd/pitwall-console.service \
+		"$stage/usr/lib/systemd/system/pitwall-console.service"
 	install -D -m 0644 packaging/udev/60-pitwall-gpio.rules \
 		"$stage/usr/lib/udev/rules.d/60-pitwall-gpio.rules"
 	# The full example is the starting config: edit it, then start the unit.
@@ -209,6 +215,7 @@ package_trackside() {
 	install -D -m 0644 packaging/mosquitto/mosquitto-pitwall.conf \
 		"$stage/usr/lib/systemd/system/mosquitto.service.d/pitwall.conf"
 	printf '%s\n' /etc/pitwall/trackside.json /etc/pitwall/mqtt-users.txt >"$stage/DEBIAN/conffiles"
+	install -m 0644 docs/console.md "$doc/console.md"
 	pack
 }
 

@@ -62,6 +62,7 @@ check "Version is a Debian version" dpkg --compare-versions "$(field "$deb" Vers
 check "Recommends mosquitto" [ "$(field "$deb" Recommends)" = mosquitto ]
 check "Installed-Size is filled in" test "$(field "$deb" Installed-Size)" -gt 1000
 for p in usr/bin/trackside usr/lib/systemd/system/pitwall-trackside.service \
+	usr/bin/console usr/lib/systemd/system/pitwall-console.service usr/share/doc/pitwall-trackside/console.md \
 	usr/lib/udev/rules.d/60-pitwall-gpio.rules etc/pitwall/trackside.json \
 	usr/share/doc/pitwall-trackside/copyright usr/share/doc/pitwall-trackside/licenses/go/LICENSE \
 	usr/share/doc/pitwall-trackside/licenses/go.etcd.io/bbolt/LICENSE \
@@ -94,6 +95,7 @@ check "binary is static" static_binary "$x/usr/bin/trackside"
 sed "s#/etc/pitwall/event.secret#$tmp/check.secret#" "$x/etc/pitwall/trackside.json" >"$tmp/trackside.json"
 check "packaged config names the event secret" grep -q '"secret_file": "/etc/pitwall/event.secret"' "$x/etc/pitwall/trackside.json"
 check "binary accepts the packaged config" "$x/usr/bin/trackside" -config "$tmp/trackside.json" -check
+check "console binary is static" static_binary "$x/usr/bin/console"
 # The same version as every other build path (scripts/version_test.sh).
 want_version=$(scripts/version.sh)
 check "trackside -version is scripts/version.sh's" [ "$("$x/usr/bin/trackside" -version)" = "$want_version" ]
@@ -123,6 +125,8 @@ done
 if command -v systemd-analyze >/dev/null 2>&1; then
 	check "systemd-analyze verify pitwall-trackside.service" \
 		verify_unit "$x/usr/lib/systemd/system/pitwall-trackside.service" "$x/usr/bin/trackside"
+	check "systemd-analyze verify pitwall-console.service" \
+		verify_unit "$x/usr/lib/systemd/system/pitwall-console.service" "$x/usr/bin/console"
 	# The kiosk unit is checked even before cmd/kiosk exists (any binary will do).
 	check "systemd-analyze verify pitwall-kiosk.service" \
 		verify_unit packaging/systemd/pitwall-kiosk.service "$x/usr/bin/trackside"
