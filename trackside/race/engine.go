@@ -120,6 +120,15 @@ func (e *Engine) CurrentID() string {
 // Runs is how many started races the engine counts for racerID.
 func (e *Engine) Runs(racerID string) int { return e.runs[racerID] }
 
+// RunCounts returns a copy of every racer's runs so far.
+func (e *Engine) RunCounts() map[string]int {
+	m := make(map[string]int, len(e.runs))
+	for id, n := range e.runs {
+		m[id] = n
+	}
+	return m
+}
+
 // MoveRun moves one counted run from racer from to racer to: the app
 // reassigned a started race that is not the current one (Correct does this
 // itself for the current race).

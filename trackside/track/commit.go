@@ -131,6 +131,9 @@ func (t *Track) commit(batch []request, refresh bool) error {
 		t.foreign[src] += n
 	}
 	t.live = t.eng.Current()
+	if runsMoved(batch, results, tick) {
+		t.runs = t.eng.RunCounts()
+	}
 	t.mu.Unlock()
 	for i := range batch {
 		batch[i].done <- results[i]
@@ -245,4 +248,18 @@ func (t *Track) enqueue(tx *store.Tx, out *outbound, now int64) error {
 		}
 	}
 	return nil
+}
+
+// runsMoved reports whether a batch changed the racers' run counts: a race
+// started, or a race was given to another racer.
+func runsMoved(batch []request, results []result, tick race.Effect) bool {
+	if tick.Started {
+		return true
+	}
+	for i, r := range batch {
+		if results[i].eff.Started || (r.act != nil && r.act.name == "reassign" && results[i].err == nil) {
+			return true
+		}
+	}
+	return false
 }

@@ -61,6 +61,7 @@ func (t *Track) recover() error {
 		}
 		t.live = t.eng.Current()
 		t.rules = t.eng.Config()
+		t.runs = t.eng.RunCounts()
 		t.log.Info("recovered", "racers", len(t.racers), "ranked", t.board.Len(),
 			"race", raceID(t.live), "outbox", t.st.OutboxDepth())
 		return nil

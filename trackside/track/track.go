@@ -71,7 +71,8 @@ type Track struct {
 	rejected uint64            // crossings refused as malformed (never recorded)
 	foreign  map[string]uint64 // recorded crossings of a transponder the race is not bound to, by source
 	live     *race.Race
-	rules    race.Config // the engine's, for views
+	rules    race.Config    // the engine's, for views
+	runs     map[string]int // racer → runs started, replaced (never changed) when a run starts or moves
 	// Last payloads built, for local views (demo table, console).
 	lastRace      mqtt.RaceState
 	lastStandings mqtt.Standings

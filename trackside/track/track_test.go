@@ -456,3 +456,56 @@ func TestHeadersCarryEpochAt(t *testing.T) {
 		t.Fatal("no race state in the outbox")
 	}
 }
+
+// TestRunsView: the runs the officials' console shows follow the engine's
+// count: a start adds one, a reassignment of a stored race moves it, and a
+// reopened track has the same.
+func TestRunsView(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pitwall.db")
+	rules := race.DefaultConfig()
+	rules.StartMode = race.StartByOfficial
+	h := open(t, path, rules)
+	ctx := context.Background()
+	for _, id := range []string{"a", "b"} {
+		if err := h.tr.PutRacer(ctx, "test", race.Racer{ID: id, Name: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := h.tr.Runs()["a"]; n != 0 {
+		t.Fatalf("runs before any race: %d", n)
+	}
+	if _, err := h.tr.LoadRacer(ctx, "test", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.tr.Runs()["a"]; n != 0 {
+		t.Fatalf("a loaded race is not a run: %d", n)
+	}
+	if _, err := h.tr.Start(ctx, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.tr.Runs()["a"]; n != 1 {
+		t.Fatalf("after the start: %d runs, want 1", n)
+	}
+	id := h.tr.Current().ID
+	if _, err := h.tr.End(ctx, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.tr.Submit(ctx, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.tr.LoadRacer(ctx, "test", "b"); err != nil { // the first race is stored now
+		t.Fatal(err)
+	}
+	if _, err := h.tr.Reassign(ctx, "test", id, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.tr.Runs(); r["a"] != 0 || r["b"] != 1 {
+		t.Fatalf("after the reassignment: %v, want a 0, b 1", r)
+	}
+	h.close()
+	h = open(t, path, rules)
+	defer h.close()
+	if r := h.tr.Runs(); r["a"] != 0 || r["b"] != 1 {
+		t.Fatalf("reopened: %v, want a 0, b 1", r)
+	}
+}

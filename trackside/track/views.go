@@ -83,3 +83,11 @@ func (t *Track) Live(r *race.Race) LiveClock {
 	e, l, rem := r.Live(t.cfg.Clock())
 	return LiveClock{Elapsed: e, Lap: l, Remaining: rem}
 }
+
+// Runs is every racer's number of runs started (for max runs), as of the
+// last commit. The map is shared: read it, never change it.
+func (t *Track) Runs() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.runs
+}

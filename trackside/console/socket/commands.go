@@ -54,10 +54,16 @@ func (s *Server) do(ctx context.Context, c *conn, req api.Request) api.Message {
 		s.log.Info("console command refused", "cmd", req.Cmd, "official", c.who, "err", err)
 		return api.Message{Error: err.Error()}
 	}
-	s.racerList(true)
+	if changesRacers[req.Cmd] {
+		s.racerList(true) // the list reads every race: only when it changed
+	}
 	s.push(true)
 	return api.Message{OK: true}
 }
+
+// changesRacers are the commands after which the racer list (names, runs)
+// is read again at once; otherwise it is refreshed every two seconds.
+var changesRacers = map[string]bool{api.CmdRacerAdd: true, api.CmdLoad: true, api.CmdStart: true, api.CmdDiscard: true}
 
 // decode reads a command's arguments, refusing unknown fields: a typo must
 // not silently become a default.

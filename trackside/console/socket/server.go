@@ -250,8 +250,9 @@ func raceView(r *race.Race, live track.LiveClock, pub *mqtt.LiveRace) *api.Race 
 	return out
 }
 
-// racerList returns the registered racers with their runs, read from the
-// store at most every two seconds (or now, after a command).
+// racerList returns the registered racers, read from the store at most
+// every two seconds (or now, after a command that changes them), with
+// their runs as the track counts them.
 func (s *Server) racerList(fresh bool) []api.Racer {
 	s.mu.Lock()
 	if !fresh && s.racers != nil && time.Since(s.racersAt) < 2*time.Second {
@@ -261,16 +262,7 @@ func (s *Server) racerList(fresh bool) []api.Racer {
 	}
 	s.mu.Unlock()
 	var list []api.Racer
-	runs := map[string]int{}
 	err := s.cfg.Store.View(func(tx *store.Tx) error {
-		if err := tx.ForEachRace(func(r race.Race) error {
-			if r.Started() {
-				runs[r.RacerID]++
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
 		return tx.ForEachRacer(func(r race.Racer) error {
 			list = append(list, api.Racer{ID: r.ID, Name: r.Name, Disqualified: r.Disqualified})
 			return nil
@@ -279,6 +271,7 @@ func (s *Server) racerList(fresh bool) []api.Racer {
 	if err != nil {
 		s.log.Warn("console: read racers", "err", err)
 	}
+	runs := s.cfg.Track.Runs()
 	for i := range list {
 		list[i].Runs = runs[list[i].ID]
 	}
