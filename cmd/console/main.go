@@ -131,7 +131,7 @@ func servePreview(ctx context.Context, addr string, events chan<- console.Event,
 	p := preview.New(0, log)
 	p.HandleTaps(func(x, y int) {
 		select {
-		case events <- console.Tap{X: x, Y: y}:
+		case events <- console.Timed{Event: console.Tap{X: x, Y: y}, At: time.Now()}:
 		default:
 		}
 	})

@@ -56,7 +56,7 @@ func startConsole(ctx context.Context, sock, addr, size string, log *slog.Logger
 	p := preview.New(0, log)
 	p.HandleTaps(func(x, y int) {
 		select {
-		case events <- console.Tap{X: x, Y: y}:
+		case events <- console.Timed{Event: console.Tap{X: x, Y: y}, At: time.Now()}:
 		default: // a flood is dropped, never waited for
 		}
 	})

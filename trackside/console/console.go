@@ -183,6 +183,9 @@ func (c *Console) Handle(ev Event, now time.Time) {
 		c.lastInput = now
 		return
 	}
+	if p := c.pending; p != nil && !now.Before(p.at.Add(Settle)) {
+		c.Tick(now) // a settled tap the loop has not run yet goes first
+	}
 	flood := !c.lastEvent.IsZero() && now.Sub(c.lastEvent) < Settle
 	c.lastEvent = now
 	if flood || now.Before(c.floodTo) {

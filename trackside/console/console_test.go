@@ -243,3 +243,59 @@ func TestSearchFoldsAccents(t *testing.T) {
 		t.Errorf("search STRÖM: %+v", got)
 	}
 }
+
+// slowTrackside answers every command after a delay, like a trackside
+// busy committing.
+type slowTrackside struct {
+	fakeTrackside
+	mu    sync.Mutex
+	delay time.Duration
+}
+
+func (s *slowTrackside) Do(ctx context.Context, cmd string, args any) (api.Message, error) {
+	time.Sleep(s.delay)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fakeTrackside.Do(ctx, cmd, args)
+}
+
+func (s *slowTrackside) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cmds)
+}
+
+// TestTapsQueuedDuringACommandStillAct: taps that wait in the queue while
+// a slow command runs are judged by when they happened, so three taps
+// 150 ms apart are three taps, not a flood.
+func TestTapsQueuedDuringACommandStillAct(t *testing.T) {
+	ts := &slowTrackside{fakeTrackside: fakeTrackside{connected: true}, delay: 400 * time.Millisecond}
+	c, err := New(Config{Width: 800, Height: 480}, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	c.now = now
+	c.SetView(sampleView(), now)
+	c.official = testOfficial
+	c.go2(ScreenLive)
+	c.Draw(now)
+	p := centre(t, c, "capture")
+	events := make(chan Event, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx, nil, events, &countingSink{}) }()
+	for range 3 {
+		events <- Timed{Event: Tap{X: p.X, Y: p.Y}, At: time.Now()}
+		time.Sleep(150 * time.Millisecond)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ts.count() < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := ts.count(); n != 3 {
+		t.Errorf("%d commands from three taps 150 ms apart, want 3", n)
+	}
+}

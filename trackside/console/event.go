@@ -1,5 +1,7 @@
 package console
 
+import "time"
+
 // Event is one input to the console: a touch gesture or a key. The evdev
 // reader (package input) and the browser preview produce them; tests make
 // them by hand. Coordinates are screen pixels.
@@ -24,6 +26,16 @@ type Key struct {
 	Action string
 }
 
+// Timed is an event with the time it happened (left the device or the
+// browser). The run loop judges floods and settling by it, not by when it
+// got round to the event: taps that waited while a command ran are still
+// taps, not a flood.
+type Timed struct {
+	Event Event
+	At    time.Time
+}
+
+func (Timed) consoleEvent()     {}
 func (Tap) consoleEvent()       {}
 func (LongPress) consoleEvent() {}
 func (Drag) consoleEvent()      {}

@@ -1,6 +1,10 @@
 package console
 
-import "pitwall/trackside/console/input"
+import (
+	"time"
+
+	"pitwall/trackside/console/input"
+)
 
 // FromInput turns an evdev event of package input into the console's own,
 // or reports false for events the console must not act on: a drag that was
@@ -30,14 +34,15 @@ func FromInput(ev input.Event) (Event, bool) {
 	return nil, false
 }
 
-// Pump copies the events of in into out until in closes, converting them;
-// when out is full an event is dropped rather than waited for, so a
-// flood never holds up the evdev reader.
+// Pump copies the events of in into out until in closes, converting them
+// and stamping each with the time it arrived (Timed); when out is full an
+// event is dropped rather than waited for, so a flood never holds up the
+// evdev reader.
 func Pump(in <-chan input.Event, out chan<- Event) {
 	for ev := range in {
 		if e, ok := FromInput(ev); ok {
 			select {
-			case out <- e:
+			case out <- Timed{Event: e, At: time.Now()}:
 			default:
 			}
 		}

@@ -45,7 +45,11 @@ func (c *Console) Run(ctx context.Context, views <-chan api.View, events <-chan 
 				events = nil
 				continue
 			}
-			c.Handle(ev, time.Now())
+			at := time.Now()
+			if te, ok := ev.(Timed); ok {
+				ev, at = te.Event, te.At
+			}
+			c.Handle(ev, at)
 			if next := c.Next(); !next.IsZero() {
 				settle.Reset(time.Until(next))
 			}
