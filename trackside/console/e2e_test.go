@@ -143,11 +143,26 @@ func TestFullRaceByTouch(t *testing.T) {
 	}
 	r.tap("ed-save")
 	r.waitView("lap 1 edited", func(v *api.View) bool { return v.Race.Laps[0].TimeMS == 5000 })
+	// Lap 2 split in the middle: a crossing the sensor missed.
+	nlaps, half := len(r.c.view.Race.Laps), r.c.view.Race.Laps[1].TimeMS/2
+	r.tap("lap-split-2")
+	for _, d := range fmt.Sprint(half) {
+		r.tap("ed-" + string(d))
+	}
+	r.tap("ed-save")
+	r.waitView("lap 2 split", func(v *api.View) bool {
+		return len(v.Race.Laps) == nlaps+1 && v.Race.Laps[1].TimeMS == half
+	})
 	r.tap("submit")
 	r.tap("dialog-ok")
 	r.waitView("race submitted", func(v *api.View) bool { return stateOf(v) == "submitted" })
 
-	// The standings reach the broker: mosquitto_sub sees Zoë at 5.000.
+	// The standings reach the broker: mosquitto_sub sees Zoë with the
+	// result the review screen showed (5.000 or a part of the split lap).
+	want := r.c.view.Race.ResultMS
+	if want <= 0 || want > 5000 {
+		t.Fatalf("the review shows result %d ms, want at most the edited 5000", want)
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var st mqtt.Standings
@@ -155,17 +170,17 @@ func TestFullRaceByTouch(t *testing.T) {
 		if err := mqtt.Decode(out, &st); err != nil {
 			t.Fatalf("standings from mosquitto_sub: %v (%s)", err, out)
 		}
-		if len(st.Entries) == 1 && st.Entries[0].RacerID == "r-zoe" && st.Entries[0].ResultMS == 5000 {
+		if len(st.Entries) == 1 && st.Entries[0].RacerID == "r-zoe" && st.Entries[0].ResultMS == want {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("standings seen by mosquitto_sub: %+v, want r-zoe at 5000 ms", st.Entries)
+			t.Fatalf("standings seen by mosquitto_sub: %+v, want r-zoe at %d ms", st.Entries, want)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 
 	// Every action was committed in the official's name.
-	want := []string{"load", "bind-transponder", "start", "reset", "undo-false-finish", "dnf", "end", "edit-lap", "submit"}
+	actions := []string{"load", "bind-transponder", "start", "reset", "undo-false-finish", "dnf", "end", "edit-lap", "split-lap", "submit"}
 	got := map[string]bool{}
 	if err := u.Store().View(func(tx *store.Tx) error {
 		return tx.ForEachAudit(func(a store.Audit) error {
@@ -177,7 +192,7 @@ func TestFullRaceByTouch(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range want {
+	for _, a := range actions {
 		if !got[a] {
 			t.Errorf("no %q audited for %s (audited: %v)", a, testOfficial, got)
 		}

@@ -27,6 +27,7 @@ type edMode int
 const (
 	edEdit edMode = iota
 	edAdd
+	edSplit // a missed crossing: the lap becomes two, the first this long
 )
 
 // maxEditDigits: up to 9999.999 s, far beyond any lap.
@@ -69,6 +70,14 @@ func (c *Console) editorSave() {
 		c.run(fmt.Sprintf("Lap %d set to %s", e.no, fmtLap(e.ms())), api.CmdLapEdit, api.LapArgs{Race: e.race, No: e.no, Time: d}, undo)
 		return
 	}
+	if e.mode == edSplit {
+		if e.was > 0 && e.ms() >= e.was {
+			c.say(fmt.Sprintf("the first part must be shorter than the lap (%s)", fmtLap(e.was)), true)
+			return
+		}
+		c.run(fmt.Sprintf("Lap %d split at %s", e.no, fmtLap(e.ms())), api.CmdLapSplit, api.LapArgs{Race: e.race, No: e.no, Time: d}, nil)
+		return
+	}
 	c.run(fmt.Sprintf("Lap %d added (%s)", e.no+1, fmtLap(e.ms())), api.CmdLapAdd, api.LapArgs{Race: e.race, No: e.no, Time: d},
 		&undoable{"Delete it", api.CmdLapDelete, api.LapArgs{Race: e.race, No: e.no + 1}})
 }
@@ -95,8 +104,11 @@ func (c *Console) drawEditor() {
 	r := image.Rect((l.lw-w)/2, pad, (l.lw+w)/2, l.lh-pad)
 	c.panel(r, colPanelHi)
 	title := fmt.Sprintf("Lap %d: new time", e.no)
-	if e.mode == edAdd {
+	switch e.mode {
+	case edAdd:
 		title = fmt.Sprintf("Missed lap after lap %d: its time", e.no)
+	case edSplit:
+		title = fmt.Sprintf("Split lap %d (%s): the first part", e.no, fmtLap(e.was))
 	}
 	c.text(image.Rect(r.Min.X+16, r.Min.Y+6, r.Max.X-16, r.Min.Y+40), fBody, true, title, display.AlignLeft, colText2)
 	shown := "0.000"

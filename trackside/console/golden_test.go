@@ -132,6 +132,11 @@ func TestGoldenScreens(t *testing.T) {
 			c.openEditor(edEdit, "1-0007", 4, 14002)
 			c.editor.digits = "13870"
 		}},
+		{"review_split", func(c *Console, now time.Time) {
+			c.go2(ScreenReview)
+			c.openEditor(edSplit, "1-0007", 2, 10987)
+			c.editor.digits = "5410"
+		}},
 		{"health", func(c *Console, now time.Time) { c.go2(ScreenHealth) }},
 	}
 	for _, size := range [][2]int{{800, 480}, {1920, 1080}} {

@@ -353,9 +353,10 @@ func (c *Console) drawReview(body image.Rectangle) {
 	for i := c.scroll; i < len(r.Laps) && i < c.scroll+rows; i++ {
 		l := r.Laps[i]
 		row := image.Rect(list.Min.X, y, list.Max.X, y+rowH)
-		bDel := image.Rect(row.Max.X-112, row.Min.Y, row.Max.X, row.Max.Y)
-		bEdit := image.Rect(bDel.Min.X-96, row.Min.Y, bDel.Min.X-6, row.Max.Y)
-		bValid := image.Rect(bEdit.Min.X-128, row.Min.Y, bEdit.Min.X-6, row.Max.Y)
+		bDel := image.Rect(row.Max.X-104, row.Min.Y, row.Max.X, row.Max.Y)
+		bSplit := image.Rect(bDel.Min.X-86, row.Min.Y, bDel.Min.X-6, row.Max.Y)
+		bEdit := image.Rect(bSplit.Min.X-80, row.Min.Y, bSplit.Min.X-6, row.Max.Y)
+		bValid := image.Rect(bEdit.Min.X-116, row.Min.Y, bEdit.Min.X-6, row.Max.Y)
 		c.lapRow(image.Rect(row.Min.X, row.Min.Y, bValid.Min.X-6, row.Max.Y), l, r.MinLapMS, fBody)
 		raceID, no := r.ID, l.No
 		if l.Deleted {
@@ -373,6 +374,7 @@ func (c *Console) drawReview(body image.Rectangle) {
 					api.LapArgs{Race: raceID, No: no, Valid: &valid}, &undoable{"Toggle back", api.CmdLapValid, api.LapArgs{Race: raceID, No: no, Valid: ptr(!valid)}})
 			})
 			c.btn(fmt.Sprintf("lap-edit-%d", no), bEdit, "Edit", fBody, colInfoBtn, colText, func() { c.openEditor(edEdit, raceID, no, l.TimeMS) })
+			c.btn(fmt.Sprintf("lap-split-%d", no), bSplit, "Split", fBody, colInfoBtn, colText, func() { c.openEditor(edSplit, raceID, no, l.TimeMS) })
 			c.btn(fmt.Sprintf("lap-delete-%d", no), bDel, "Delete", fBody, colNeutral, colText, func() {
 				c.confirm(fmt.Sprintf("Delete lap %d?", no), "It stays in the records and can be restored.", "Delete", func() {
 					c.run(fmt.Sprintf("Lap %d deleted", no), api.CmdLapDelete, api.LapArgs{Race: raceID, No: no}, &undoable{"Restore", api.CmdLapRestore, api.LapArgs{Race: raceID, No: no}})

@@ -21,77 +21,56 @@ import (
 	"pitwall/mqtt"
 )
 
-// Command names: the admin commands' (mqtt/commands.go on the admin
-// branch) for everything an official does, plus the console's own unlock
-// and lock.
+// Command names: the admin commands' (package mqtt) for everything an
+// official does, plus the console's own unlock and lock, and race.bind,
+// which the admin commands do not have yet.
 const (
-	CmdUnlock = "unlock" // UnlockArgs → Reply.Official
+	CmdUnlock = "unlock" // UnlockArgs → Message.Official
 	CmdLock   = "lock"
+	CmdBind   = "race.bind" // BindArgs: the loaded race's transponder, before the start
 
-	CmdRacerAdd        = "racer.add"    // RacerArgs
-	CmdQueue           = "race.queue"   // RacerIDArgs
-	CmdUnqueue         = "race.unqueue" // RacerIDArgs
-	CmdLoad            = "race.load"    // LoadArgs
-	CmdBind            = "race.bind"    // BindArgs: the loaded race's transponder, before the start
-	CmdStart           = "race.start"
-	CmdPause           = "race.pause"
-	CmdResume          = "race.resume"
-	CmdReset           = "race.reset" // ResetArgs
-	CmdCapture         = "race.capture"
-	CmdUndoFalseFinish = "race.undo-false-finish"
-	CmdDNF             = "race.dnf"
-	CmdEnd             = "race.end"
-	CmdSubmit          = "race.submit"
-	CmdDiscard         = "race.discard"
+	CmdRacerAdd        = mqtt.CmdRacerAdd // RacerArgs: id and name (contact details are for admins)
+	CmdQueue           = mqtt.CmdQueue    // RacerIDArgs
+	CmdUnqueue         = mqtt.CmdUnqueue  // RacerIDArgs
+	CmdLoad            = mqtt.CmdLoad     // LoadArgs
+	CmdStart           = mqtt.CmdStart
+	CmdPause           = mqtt.CmdPause
+	CmdResume          = mqtt.CmdResume
+	CmdReset           = mqtt.CmdReset // ResetArgs
+	CmdCapture         = mqtt.CmdCapture
+	CmdUndoFalseFinish = mqtt.CmdUndoFalseFinish
+	CmdDNF             = mqtt.CmdDNF
+	CmdEnd             = mqtt.CmdEnd
+	CmdSubmit          = mqtt.CmdSubmit
+	CmdDiscard         = mqtt.CmdDiscard
 
-	CmdLapEdit    = "lap.edit"    // LapArgs with time
-	CmdLapValid   = "lap.valid"   // LapArgs with valid
-	CmdLapDelete  = "lap.delete"  // LapArgs
-	CmdLapRestore = "lap.restore" // LapArgs
-	CmdLapAdd     = "lap.add"     // LapArgs: after = no, time
+	CmdLapEdit    = mqtt.CmdLapEdit    // LapArgs with time
+	CmdLapValid   = mqtt.CmdLapValid   // LapArgs with valid
+	CmdLapDelete  = mqtt.CmdLapDelete  // LapArgs
+	CmdLapRestore = mqtt.CmdLapRestore // LapArgs
+	CmdLapAdd     = mqtt.CmdLapAdd     // LapArgs: after = no, time
+	CmdLapSplit   = mqtt.CmdLapSplit   // LapArgs: no, time = the first part
 )
 
-// The argument types have the admin commands' JSON shape, so one dispatcher
-// can serve both once the admin package is on main.
+// The arguments are the admin commands' types, so one dispatcher could
+// serve both.
+type (
+	RacerArgs   = mqtt.RacerArgs
+	RacerIDArgs = mqtt.RacerIDArgs
+	LoadArgs    = mqtt.LoadArgs
+	ResetArgs   = mqtt.ResetArgs
+	LapArgs     = mqtt.LapArgs
+)
 
 // UnlockArgs carries the PIN typed on the lock screen.
 type UnlockArgs struct {
 	PIN string `json:"pin"`
 }
 
-// RacerArgs creates a racer (quick-add on the queue screen).
-type RacerArgs struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// RacerIDArgs names one racer.
-type RacerIDArgs struct {
-	ID string `json:"id"`
-}
-
-// LoadArgs loads the racer named, or the next in the queue when empty.
-type LoadArgs struct {
-	Racer string `json:"racer,omitempty"`
-}
-
 // BindArgs binds the loaded race to a transponder (the car) before its
 // start; "" unbinds it, so the first transponder to cross is learned.
 type BindArgs struct {
 	Transponder string `json:"transponder"`
-}
-
-// ResetArgs adds (+1) or removes (−1) an off-track reset.
-type ResetArgs struct {
-	Delta int `json:"delta"`
-}
-
-// LapArgs names a lap of a race. Time is a Go duration ("12.345s").
-type LapArgs struct {
-	Race  string `json:"race"`
-	No    int    `json:"no"`
-	Time  string `json:"time,omitempty"`
-	Valid *bool  `json:"valid,omitempty"`
 }
 
 // Request is one line from the console.

@@ -121,10 +121,17 @@ func (s *Server) handlers() map[string]handler {
 			if a.Name == "" {
 				return errors.New("arguments: a name is needed")
 			}
+			if a.Email != "" || a.Phone != "" || a.FullName != "" {
+				return errors.New("arguments: contact details and full names are entered by admins (racer.contact), not at the console")
+			}
 			if a.ID == "" {
 				a.ID = newRacerID()
 			}
-			return t.PutRacer(ctx, who, race.Racer{ID: a.ID, Name: a.Name})
+			r := race.Racer{ID: a.ID, Name: a.Name, Country: a.Country}
+			if err := race.ValidateRacer(r); err != nil {
+				return fmt.Errorf("arguments: %w", err)
+			}
+			return t.AddRacer(ctx, who, r)
 		},
 		api.CmdQueue: func(ctx context.Context, who string, raw json.RawMessage) error {
 			var a api.RacerIDArgs
@@ -202,6 +209,14 @@ func (s *Server) handlers() map[string]handler {
 		}),
 		api.CmdLapRestore: lap(func(ctx context.Context, who string, a api.LapArgs) error {
 			_, err := t.RestoreLap(ctx, who, a.Race, a.No)
+			return err
+		}),
+		api.CmdLapSplit: lap(func(ctx context.Context, who string, a api.LapArgs) error {
+			d, err := lapTime(a)
+			if err != nil {
+				return err
+			}
+			_, err = t.SplitLap(ctx, who, a.Race, a.No, d)
 			return err
 		}),
 		api.CmdLapAdd: lap(func(ctx context.Context, who string, a api.LapArgs) error {

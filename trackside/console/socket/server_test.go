@@ -144,6 +144,8 @@ func TestLockedRefusesCommands(t *testing.T) {
 		{api.CmdLapEdit, api.LapArgs{Race: cur(tr), No: 1}, "time needed"},
 		{api.CmdLapEdit, api.LapArgs{Race: cur(tr), No: 1, Time: "soon"}, "lap time"},
 		{api.CmdRacerAdd, api.RacerArgs{Name: "  "}, "name"},
+		{api.CmdRacerAdd, api.RacerArgs{Name: "Ivo", Email: "ivo@example.com"}, "contact details"},
+		{api.CmdRacerAdd, api.RacerArgs{ID: "r1", Name: "Aiko again"}, "exists"},
 	} {
 		_, err := c.Do(ctx, tc.cmd, tc.args)
 		if !errors.As(err, &ae) || !strings.Contains(ae.Message, tc.want) {
