@@ -32,10 +32,16 @@ type face struct {
 	xHeight int
 	ascii   [128]*glyph
 	other   map[rune]*glyph
-	missing *glyph // placeholder box for runes the font lacks
+	missing *glyph // placeholder box for runes no font has
+
+	// chain supplies runes the font lacks; fallback holds its fonts'
+	// faces at this size, made on first use.
+	chain    *FontChain
+	fallback map[*sfnt.Font]*face
 }
 
-func newFace(f *sfnt.Font, px int) (*face, error) {
+// newFace returns f at px pixels; runes f lacks come from chain (nil: none).
+func newFace(f *sfnt.Font, px int, chain *FontChain) (*face, error) {
 	if px < 4 {
 		px = 4
 	}
@@ -43,7 +49,7 @@ func newFace(f *sfnt.Font, px int) (*face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("font face at %d px: %w", px, err)
 	}
-	fc := &face{font: f, face: ff, size: px, other: make(map[rune]*glyph)}
+	fc := &face{font: f, face: ff, size: px, other: make(map[rune]*glyph), chain: chain}
 	var b sfnt.Buffer
 	m, err := f.Metrics(&b, fixed.I(px), font.HintingNone)
 	if err != nil {
@@ -58,10 +64,47 @@ func newFace(f *sfnt.Font, px int) (*face, error) {
 	return fc, nil
 }
 
-// has reports whether the font has a glyph for r.
+// has reports whether the face's own font has a glyph for r. Clusters are
+// resolved against it alone, so a Latin name is never drawn in a mix of
+// the embedded font and a fallback.
 func (f *face) has(r rune) bool {
 	i, err := f.font.GlyphIndex(&f.buf, r)
 	return err == nil && i != 0
+}
+
+// canDraw reports whether r is drawn as a glyph rather than the box: the
+// font or one of the fallback fonts has it.
+func (f *face) canDraw(r rune) bool {
+	return f.has(r) || f.glyph(r) != f.missing // the glyph cache remembers the fallback search
+}
+
+// fallbackFor returns the face of the first fallback font that has r, or
+// nil. Fallback files are opened here, on the first rune that needs them.
+func (f *face) fallbackFor(r rune) *face {
+	if f.chain == nil {
+		return nil
+	}
+	for _, file := range f.chain.files {
+		for _, font := range file.load() {
+			i, err := font.GlyphIndex(&f.buf, r)
+			if err != nil || i == 0 {
+				continue
+			}
+			fb := f.fallback[font]
+			if fb == nil {
+				fb, err = newFace(font, f.size, nil)
+				if err != nil {
+					continue // a font without usable metrics: try the next
+				}
+				if f.fallback == nil {
+					f.fallback = make(map[*sfnt.Font]*face)
+				}
+				f.fallback[font] = fb
+			}
+			return fb
+		}
+	}
+	return nil
 }
 
 // glyph returns the cached glyph for r, rasterizing it on first use; a rune
@@ -84,10 +127,13 @@ func (f *face) glyph(r rune) *glyph {
 }
 
 func (f *face) rasterize(r rune) *glyph {
+	src := f
 	if !f.has(r) {
-		return f.missing
+		if src = f.fallbackFor(r); src == nil {
+			return f.missing
+		}
 	}
-	dr, mask, mp, adv, ok := f.face.Glyph(fixed.Point26_6{}, r)
+	dr, mask, mp, adv, ok := src.face.Glyph(fixed.Point26_6{}, r)
 	if !ok {
 		return f.missing
 	}
@@ -101,8 +147,8 @@ func (f *face) rasterize(r rune) *glyph {
 	return g
 }
 
-// placeholderGlyph is the hollow box drawn for a rune the font lacks (CJK,
-// emoji): the name stays visibly incomplete rather than silently shortened.
+// placeholderGlyph is the hollow box drawn for a rune no font has: the
+// name stays visibly incomplete rather than silently shortened.
 func placeholderGlyph(px, capHeight int) *glyph {
 	w := int(math.Round(float64(px) * 0.55))
 	h := capHeight

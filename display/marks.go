@@ -99,6 +99,10 @@ func isInvisible(r rune) bool {
 		return true
 	case r >= 0xE0000 && r <= 0xE007F:
 		return true
+	case r >= 0x1F3FB && r <= 0x1F3FF:
+		// Skin tone modifiers: a monochrome emoji font draws them as
+		// swatches beside the emoji, which reads as noise.
+		return true
 	}
 	return r > 0xA0 && unicode.Is(unicode.Cf, r)
 }
@@ -127,6 +131,17 @@ func compose(base, mark rune) (rune, bool) {
 	return 0, false
 }
 
+// decomposedRoot is the letter left when r is fully decomposed.
+func decomposedRoot(r rune) rune {
+	for {
+		b, _, ok := decompose(r)
+		if !ok {
+			return r
+		}
+		r = b
+	}
+}
+
 // placeOf groups marks for the Unicode blocking rule: a mark may compose
 // with the base only if no earlier, uncomposed mark sits on the same side.
 func placeOf(r rune) markPlace {
@@ -140,6 +155,12 @@ func placeOf(r rune) markPlace {
 // the marks still to be drawn separately. marks is modified in place and
 // the result reuses it.
 func resolveCluster(f *face, base rune, marks []rune) (rune, []rune) {
+	if !f.has(base) && !f.has(decomposedRoot(base)) && f.canDraw(base) {
+		// A letter of another script (が, آ) is drawn whole by the
+		// fallback font: taking it apart would leave its mark to be
+		// dropped.
+		return base, marks
+	}
 	for !f.has(base) {
 		b, m, ok := decompose(base)
 		if !ok {

@@ -22,6 +22,7 @@ const MaxLiveStrips = 6
 type Renderer struct {
 	frame *image.RGBA
 	fonts fontSet
+	chain *FontChain // fallback fonts; nil: the placeholder box
 	faces map[faceKey]*face
 	lay   *layout
 	sh    shaper
@@ -55,8 +56,10 @@ type boardState struct {
 	rightHeads                                 bool
 }
 
-// NewRenderer returns a Renderer for frames of width×height pixels.
-func NewRenderer(width, height int) (*Renderer, error) {
+// NewRenderer returns a Renderer for frames of width×height pixels. Runes
+// the embedded font lacks come from DefaultFontChain() unless WithFonts
+// says otherwise.
+func NewRenderer(width, height int, opts ...Option) (*Renderer, error) {
 	if width < minWidth || height < minHeight || width > maxWidth || height > maxHeight {
 		return nil, fmt.Errorf("display size %dx%d: want %dx%d to %dx%d", width, height, minWidth, minHeight, maxWidth, maxHeight)
 	}
@@ -69,6 +72,10 @@ func NewRenderer(width, height int) (*Renderer, error) {
 		fonts: fonts,
 		faces: make(map[faceKey]*face),
 		buf:   make([]byte, 0, 64),
+		chain: DefaultFontChain(),
+	}
+	for _, o := range opts {
+		o(r)
 	}
 	r.ink.C = &r.inkColor
 	r.lay = newLayout(width, height, 0, r.faceOf)
@@ -93,7 +100,7 @@ func (r *Renderer) faceOf(bold bool, px int) *face {
 	if bold {
 		src = r.fonts.bold
 	}
-	f, err := newFace(src, k.px)
+	f, err := newFace(src, k.px, r.chain)
 	if err != nil {
 		// The fonts are embedded and parsed already; a face of a valid
 		// size cannot fail, so this is a programming error.

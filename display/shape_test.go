@@ -14,7 +14,7 @@ func testFace(t testing.TB, px int) *face {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := newFace(fonts.bold, px)
+	f, err := newFace(fonts.bold, px, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

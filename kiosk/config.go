@@ -3,10 +3,12 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"pitwall/display"
 	"pitwall/internal/jsonconf"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
@@ -60,6 +62,23 @@ type Config struct {
 	// broker answers.
 	Cache    string `json:"cache"`
 	LogLevel string `json:"log_level"` // debug | info | warn | error
+	Fonts    Fonts  `json:"fonts"`
+}
+
+// Fonts configures the fonts names are drawn with (docs/kiosk.md, "Fonts").
+type Fonts struct {
+	// Fallback lists font files (.ttf, .otf, .ttc; "path#N" for one
+	// member of a collection) tried in order for a rune the embedded font
+	// lacks. Absent: display.DefaultFallbackFonts; [] turns fallback off.
+	Fallback []string `json:"fallback"`
+}
+
+// FontChain is the display fallback chain the config asks for.
+func (f Fonts) FontChain(log *slog.Logger) (*display.FontChain, error) {
+	if f.Fallback == nil {
+		return display.DefaultFontChain(), nil
+	}
+	return display.NewFontChain(f.Fallback, log)
 }
 
 // BrokerConfig says how to reach the MQTT broker.
@@ -163,6 +182,14 @@ func (c Config) Validate() error {
 	}
 	if c.Height != 0 && (c.Height < minSide || c.Height > maxHeight) {
 		return fmt.Errorf("height: %d is outside %d..%d", c.Height, minSide, maxHeight)
+	}
+	if len(c.Fonts.Fallback) > 32 {
+		return fmt.Errorf("fonts.fallback: %d fonts, at most 32", len(c.Fonts.Fallback))
+	}
+	for i, p := range c.Fonts.Fallback {
+		if _, _, err := display.ParseFontPath(p); err != nil {
+			return fmt.Errorf("fonts.fallback[%d]: %w", i, err)
+		}
 	}
 	if c.Outputs.FB == "" && c.Outputs.PNG == "" && c.Outputs.HTTP == "" {
 		return errors.New("outputs: none configured (fb, png or http)")

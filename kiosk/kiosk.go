@@ -153,7 +153,11 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 	if size == (image.Point{}) {
 		size = DefaultSize
 	}
-	r, err := display.NewRenderer(size.X, size.Y)
+	fonts, err := cfg.Fonts.FontChain(log)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: fonts.fallback: %w", err)
+	}
+	r, err := display.NewRenderer(size.X, size.Y, display.WithFonts(fonts))
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
