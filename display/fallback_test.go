@@ -326,3 +326,32 @@ func TestUnalignedCollection(t *testing.T) {
 		t.Error("an 8-byte file parsed")
 	}
 }
+
+// TestFallbackKeepsLettersWhole: a letter the embedded font lacks but a
+// fallback font has is drawn whole (が, not か with its voicing mark
+// dropped; the decomposition table holds only Latin, Greek and Cyrillic),
+// while Latin letters are still built from the embedded font's letters
+// and accents rather than mixed in from a fallback font.
+func TestFallbackKeepsLettersWhole(t *testing.T) {
+	chain := testChain(t)
+	fonts, _ := loadFonts()
+	f, err := newFace(fonts.regular, 30, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sh shaper
+	for _, tc := range []struct {
+		s    string
+		want rune
+	}{
+		{"が", 'が'},
+		{"ペ", 'ペ'},
+		{"آ", 0xFE81}, // alef with madda, isolated form
+		{"ẹ", 'e'},    // DejaVu has ẹ; the embedded e with a dot below is drawn
+	} {
+		line, _ := shape(&sh, f, tc.s)
+		if len(line) == 0 || line[0].g != f.glyph(tc.want) {
+			t.Errorf("%q: first glyph is not %q", tc.s, tc.want)
+		}
+	}
+}

@@ -131,17 +131,6 @@ func compose(base, mark rune) (rune, bool) {
 	return 0, false
 }
 
-// decomposedRoot is the letter left when r is fully decomposed.
-func decomposedRoot(r rune) rune {
-	for {
-		b, _, ok := decompose(r)
-		if !ok {
-			return r
-		}
-		r = b
-	}
-}
-
 // placeOf groups marks for the Unicode blocking rule: a mark may compose
 // with the base only if no earlier, uncomposed mark sits on the same side.
 func placeOf(r rune) markPlace {
@@ -155,12 +144,6 @@ func placeOf(r rune) markPlace {
 // the marks still to be drawn separately. marks is modified in place and
 // the result reuses it.
 func resolveCluster(f *face, base rune, marks []rune) (rune, []rune) {
-	if !f.has(base) && !f.has(decomposedRoot(base)) && f.canDraw(base) {
-		// A letter of another script (が, آ) is drawn whole by the
-		// fallback font: taking it apart would leave its mark to be
-		// dropped.
-		return base, marks
-	}
 	for !f.has(base) {
 		b, m, ok := decompose(base)
 		if !ok {

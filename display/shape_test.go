@@ -89,6 +89,7 @@ func TestShapeClusters(t *testing.T) {
 		{"cjk shows boxes", "李小龙", 3, 3},
 		{"emoji presentation selector is invisible", "❤️", 1, 1},
 		{"zwj sequence", "👩\u200d🚀", 2, 2},
+		{"skin tone modifier is invisible", "👍🏽", 1, 1},
 		{"controls are dropped", "a\tb\nc", 3, 0},
 		{"leading mark is dropped", "\u0301a", 1, 0},
 		{"invalid utf-8", "a\xffb", 3, 0},

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pitwall/display"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -74,6 +76,26 @@ func TestParseConfig(t *testing.T) {
 		{name: "max_tracks below tracks", json: `{` + base + `, "tracks": ["1","2","3"], "max_tracks": 2}`, err: "max_tracks: 2 is fewer than the 3 tracks listed"},
 		{name: "max_tracks below boards", json: `{` + base + `, "rotate": ["1","2","3"], "max_tracks": 2}`, err: "max_tracks: 2 is fewer than the 3 tracks named by board and rotate"},
 		{name: "bad log level", json: `{` + base + `, "log_level": "loud"}`, err: "log_level"},
+		{name: "fonts default", json: `{` + base + `}`, test: func(t *testing.T, c Config) {
+			chain, err := c.Fonts.FontChain(nil)
+			if err != nil || chain != display.DefaultFontChain() {
+				t.Fatalf("fonts %v %v, want the default chain", chain, err)
+			}
+		}},
+		{name: "fonts fallback", json: `{` + base + `, "fonts": {"fallback": ["/f/cjk.ttc#1", "/f/emoji.ttf"]}}`, test: func(t *testing.T, c Config) {
+			chain, err := c.Fonts.FontChain(nil)
+			if err != nil || strings.Join(chain.Paths(), ",") != "/f/cjk.ttc#1,/f/emoji.ttf" {
+				t.Fatalf("fonts %v %v", chain.Paths(), err)
+			}
+		}},
+		{name: "fonts fallback off", json: `{` + base + `, "fonts": {"fallback": []}}`, test: func(t *testing.T, c Config) {
+			chain, err := c.Fonts.FontChain(nil)
+			if err != nil || len(chain.Paths()) != 0 {
+				t.Fatalf("fonts %v %v, want none", chain.Paths(), err)
+			}
+		}},
+		{name: "relative font", json: `{` + base + `, "fonts": {"fallback": ["/f/a.ttf", "cjk.ttc"]}}`, err: `fonts.fallback[1]: font "cjk.ttc": want an absolute path`},
+		{name: "bad font member", json: `{` + base + `, "fonts": {"fallback": ["/f/cjk.ttc#JP"]}}`, err: "fonts.fallback[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := ParseConfig([]byte(tc.json))
