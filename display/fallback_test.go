@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
 )
 
 // testFallbackFonts is the chain the script goldens are drawn with: the
@@ -318,6 +320,21 @@ func TestUnalignedCollection(t *testing.T) {
 	}
 	if g := f.glyph('A'); g == f.missing || g.mask == nil {
 		t.Fatal("no glyph for A in the realigned font")
+	}
+	// The view reads back as a font file sfnt parses on its own.
+	view, err := alignTables(data, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := make([]byte, view.size)
+	if n, err := view.ReadAt(whole, 0); n != len(whole) || err != nil {
+		t.Fatalf("ReadAt of the whole view: %d of %d bytes, %v", n, len(whole), err)
+	}
+	if _, err := sfnt.Parse(whole); err != nil {
+		t.Fatalf("the aligned view is not a font: %v", err)
+	}
+	if n, err := view.ReadAt(make([]byte, 8), view.size-4); n != 4 || err != io.EOF {
+		t.Errorf("ReadAt past the end: %d, %v", n, err)
 	}
 	if _, err := parseFonts("test.ttc", data, 1); err == nil {
 		t.Error("member #1 of a one-member collection parsed")

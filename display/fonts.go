@@ -4,8 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -227,8 +229,8 @@ func parseFonts(path string, data []byte, member int) ([]*sfnt.Font, error) {
 
 // parseFont parses the font whose table directory starts at dir. sfnt
 // insists that every table start on a 4-byte boundary, which some Debian
-// collections (WenQuanYi's) do not honour; such a font is copied into a
-// fresh, aligned buffer (on the heap, the size of that one font).
+// collections (WenQuanYi's) do not honour; such a font is read through a
+// view that moves each table to an aligned offset without copying it.
 func parseFont(data []byte, dir int) (*sfnt.Font, error) {
 	if dir == 0 {
 		if f, err := sfnt.Parse(data); err == nil {
@@ -244,16 +246,59 @@ func parseFont(data []byte, dir int) (*sfnt.Font, error) {
 			}
 		}
 	}
-	aligned, err := alignTables(data, dir)
+	view, err := alignTables(data, dir)
 	if err != nil {
 		return nil, err
 	}
-	return sfnt.Parse(aligned)
+	return sfnt.ParseReaderAt(view)
 }
 
-// alignTables copies the font whose table directory is at data[dir:] into
+// alignedFont is a standalone font file made of pieces: a rewritten table
+// directory, then each table (a slice of the mapped file) at a 4-byte
+// aligned offset, zeros between.
+type alignedFont struct {
+	pieces []piece // by offset
+	size   int64
+}
+
+type piece struct {
+	off  int64
+	data []byte
+}
+
+// ReadAt implements io.ReaderAt.
+func (a *alignedFont) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off >= a.size {
+		return 0, io.EOF
+	}
+	i := sort.Search(len(a.pieces), func(i int) bool {
+		return a.pieces[i].off+int64(len(a.pieces[i].data)) > off
+	})
+	n := 0
+	for n < len(p) && off+int64(n) < a.size {
+		at := off + int64(n)
+		if i >= len(a.pieces) || at < a.pieces[i].off { // padding
+			end := a.size
+			if i < len(a.pieces) {
+				end = a.pieces[i].off
+			}
+			k := int(min(end-at, int64(len(p)-n)))
+			clear(p[n : n+k])
+			n += k
+			continue
+		}
+		n += copy(p[n:], a.pieces[i].data[at-a.pieces[i].off:])
+		i++
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// alignTables returns the font whose table directory is at data[dir:] as
 // a standalone font file with every table on a 4-byte boundary.
-func alignTables(data []byte, dir int) ([]byte, error) {
+func alignTables(data []byte, dir int) (*alignedFont, error) {
 	if dir < 0 || dir+12 > len(data) {
 		return nil, fmt.Errorf("table directory at %d is outside the file", dir)
 	}
@@ -262,27 +307,24 @@ func alignTables(data []byte, dir int) ([]byte, error) {
 	if dir+head > len(data) {
 		return nil, fmt.Errorf("%d tables at %d overrun the file", n, dir)
 	}
-	size := head
+	hdr := make([]byte, head)
+	copy(hdr, data[dir:dir+head])
+	a := &alignedFont{pieces: []piece{{0, hdr}}}
+	pos := int64((head + 3) &^ 3)
 	for i := range n {
-		rec := data[dir+12+16*i:]
-		o, l := int(binary.BigEndian.Uint32(rec[8:])), int(binary.BigEndian.Uint32(rec[12:]))
-		if o < 0 || l < 0 || o+l > len(data) || o+l < o {
+		rec := hdr[12+16*i:]
+		o, l := int64(binary.BigEndian.Uint32(rec[8:])), int64(binary.BigEndian.Uint32(rec[12:]))
+		if o+l > int64(len(data)) {
 			return nil, fmt.Errorf("table %q at %d+%d is outside the file", rec[:4], o, l)
 		}
-		size += (l + 3) &^ 3
-	}
-	out := make([]byte, head, size)
-	copy(out, data[dir:dir+head])
-	for i := range n {
-		rec := out[12+16*i:]
-		o, l := int(binary.BigEndian.Uint32(rec[8:])), int(binary.BigEndian.Uint32(rec[12:]))
-		binary.BigEndian.PutUint32(rec[8:], uint32(len(out)))
-		out = append(out, data[o:o+l]...)
-		for len(out)%4 != 0 {
-			out = append(out, 0)
+		binary.BigEndian.PutUint32(rec[8:], uint32(pos))
+		if l > 0 {
+			a.pieces = append(a.pieces, piece{pos, data[o : o+l]})
 		}
+		pos = (pos + l + 3) &^ 3
 	}
-	return out, nil
+	a.size = pos
+	return a, nil
 }
 
 // Option configures a Renderer.

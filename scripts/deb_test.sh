@@ -143,6 +143,7 @@ if ls "$tmp"/dist/pitwall-kiosk_*_amd64.deb >/dev/null 2>&1; then
 		usr/share/doc/pitwall-kiosk/licenses/go/LICENSE; do
 		check "pitwall-kiosk holds /$p" has "$d" "$p"
 	done
+	check "kiosk recommends its fallback fonts" [ "$(field "$d" Recommends)" = "fonts-wqy-microhei, fonts-dejavu-core, fonts-symbola" ]
 	check "kiosk config is a conffile" [ "$(cat "$k/DEBIAN/conffiles")" = /etc/pitwall/kiosk.json ]
 	check "kiosk postinst names the service" contains "$k/DEBIAN/postinst" "SERVICE=pitwall-kiosk.service"
 	check "kiosk binary is static" static_binary "$k/usr/bin/kiosk"

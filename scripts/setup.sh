@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what pitwall's demo and tests need on a fresh Debian/Ubuntu/Raspberry Pi OS
-# machine: Go (checked, not installed) and Mosquitto + its clients and openssl (installed with apt-get).
+# machine: Go (checked, not installed) and Mosquitto + its clients, openssl and the kiosk's
+# fallback fonts for CJK, Arabic and emoji names (installed with apt-get).
 set -euo pipefail
 
 need_go="1.26"
@@ -14,6 +15,10 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 # The broker role tests derive passwords in shell as docs/admin.md shows.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The kiosk's fallback fonts (docs/kiosk.md, "Fonts"); display's script goldens draw with them.
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -e /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ] || missing+=(fonts-symbola)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
