@@ -85,6 +85,32 @@ type rssSetup struct {
 	// topic of a third track every round (as a forger would): the
 	// kiosk refuses them by size in its MQTT handler.
 	flood bool
+	// scripts names the racers in Chinese, Japanese, Korean, Arabic and
+	// emoji, drawn with the fallback fonts of scriptFonts; every round
+	// brings new ideographs into the top 20, so glyph caches grow.
+	scripts bool
+}
+
+// scriptFonts is the fallback chain of the scripts measurement (the fonts
+// scripts/setup.sh installs).
+var scriptFonts = []string{
+	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#0",
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+	"/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",
+}
+
+// scriptNames are the top rows' names of the scripts measurement.
+var scriptNames = []string{"山田 さくら", "李小龙", "김민준", "محمد علي", "🏎️ Turbo Team", "タナカ・ユウキ", "陳美麗",
+	"박서연 🚀", "علاء الدين", "Zoë 🔥👍", "がんばれ ゴジラ", "王芳", "이지은", "فاطمة الزهراء", "🏁 Chequered"}
+
+// racerName is racer i's name in round.
+func racerName(setup rssSetup, i, round int) string {
+	if !setup.scripts {
+		return fmt.Sprintf("Racer Nümber %d", i)
+	}
+	// Two ideographs that change every round: ~40 new glyphs per round.
+	a, c := rune(0x4E00+(round*40+2*i)%6000), rune(0x4E00+(round*40+2*i+1)%6000)
+	return scriptNames[i%len(scriptNames)] + " " + string(a) + string(c)
 }
 
 // floodPerRound is how many 10 MB payloads the flood publishes every 3 s.
@@ -125,6 +151,7 @@ func BenchmarkKioskRSS(b *testing.B) {
 		{"outputs=png+http", rssSetup{png: true, http: true}},
 		{"outputs=png+http+viewer", rssSetup{png: true, http: true, viewer: true}},
 		{"outputs=fb/flood=10MB", rssSetup{fb: true, flood: true}},
+		{"outputs=fb/names=cjk+arabic+emoji", rssSetup{fb: true, scripts: true}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			measureRSS(b, runFor, tc.setup)
@@ -133,6 +160,20 @@ func BenchmarkKioskRSS(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+// fontsConfig is the config's fonts key for setup: the scripts
+// measurement names its fallback fonts (skipping without them).
+func fontsConfig(b *testing.B, setup rssSetup) string {
+	if !setup.scripts {
+		return ""
+	}
+	for _, p := range scriptFonts {
+		if _, err := os.Stat(strings.TrimSuffix(p, "#0")); err != nil {
+			b.Skipf("SKIPPED: fallback font missing (run scripts/setup.sh): %v", err)
+		}
+	}
+	return fmt.Sprintf(`, "fonts": {"fallback": ["%s"]}`, strings.Join(scriptFonts, `", "`))
 }
 
 func measureRSS(b *testing.B, runFor time.Duration, setup rssSetup) {
@@ -165,8 +206,8 @@ func measureRSS(b *testing.B, runFor time.Duration, setup rssSetup) {
 		"kiosk": "rss", "broker": {"url": %q}, "title": "RSS bench",
 		"width": 1920, "height": 1080,
 		"outputs": {%s},
-		"cache": %q, "log_level": "warn"
-	}`, mb.URL(), strings.Join(outs, ", "), filepath.Join(dir, "cache.json"))), 0o644); err != nil {
+		"cache": %q, "log_level": "warn"%s
+	}`, mb.URL(), strings.Join(outs, ", "), filepath.Join(dir, "cache.json"), fontsConfig(b, setup))), 0o644); err != nil {
 		b.Fatal(err)
 	}
 
@@ -207,7 +248,7 @@ func measureRSS(b *testing.B, runFor time.Duration, setup rssSetup) {
 					ms -= int64(round) // the leader improves every round
 				}
 				s.Entries = append(s.Entries, mqtt.StandingsEntry{Rank: i + 1, RacerID: track + "-" + strconv.Itoa(i),
-					Name: fmt.Sprintf("Racer Nümber %d", i), ResultMS: ms, Laps: 5, BestMS: ms, RaceID: "r"})
+					Name: racerName(setup, i, round), ResultMS: ms, Laps: 5, BestMS: ms, RaceID: "r"})
 			}
 			p, _ := mqtt.Encode(&s)
 			pub.Publish(mqtt.TrackStandings(track), 1, true, p).Wait()
@@ -288,6 +329,14 @@ func measureRSS(b *testing.B, runFor time.Duration, setup rssSetup) {
 		b.ReportMetric(float64(mapped)/1024, "fb-map-MiB")
 		extra = fmt.Sprintf(", of which the mapped framebuffer file %d kB", mapped)
 		checkFramebufferFile(b, fbPath)
+	}
+	if setup.scripts {
+		fonts := 0
+		for _, f := range scriptFonts {
+			fonts += mappingPssKB(b, pid, strings.TrimSuffix(f, "#0"))
+		}
+		b.ReportMetric(float64(fonts)/1024, "font-map-MiB")
+		extra += fmt.Sprintf(", the mapped fallback fonts %d kB", fonts)
 	}
 	if setup.png {
 		checkPNG(b, pngPath)
