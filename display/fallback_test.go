@@ -372,3 +372,29 @@ func TestFallbackKeepsLettersWhole(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseFonts: any bytes in a configured font file are an error or a
+// font whose glyphs can be looked up and drawn; never a panic.
+func FuzzParseFonts(f *testing.F) {
+	f.Add(goregular.TTF[:2048], -1)
+	f.Add(unalignedCollection(goregular.TTF)[:4096], 0)
+	f.Add([]byte("ttcf\x00\x01\x00\x00\x00\x00\x00\x02\x00\x00\x00\x14\xff\xff\xff\xff"), -1)
+	f.Fuzz(func(t *testing.T, data []byte, member int) {
+		if member < -1 || member > 4 {
+			return
+		}
+		fonts, err := parseFonts("fuzz", data, member)
+		if err != nil {
+			return
+		}
+		for _, font := range fonts {
+			fc, err := newFace(font, 16, nil)
+			if err != nil {
+				continue
+			}
+			for _, r := range "A李" {
+				fc.glyph(r)
+			}
+		}
+	})
+}

@@ -2,6 +2,8 @@ package display
 
 import (
 	"image"
+	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -212,10 +214,16 @@ func TestShapeDoesNotAllocate(t *testing.T) {
 // FuzzShapeFit: any string, valid UTF-8 or not, shapes and draws without
 // panicking, and a fitted line never exceeds its width.
 func FuzzShapeFit(f *testing.F) {
-	for _, s := range []string{"Zoë", "Olúwasẹ̀un", "李小龙", "👩\u200d🚀❤️", "\u0301\u0301", "a\xff\xfe", strings.Repeat("W", 80)} {
+	for _, s := range []string{"Zoë", "Olúwasẹ̀un", "李小龙", "👩\u200d🚀❤️", "\u0301\u0301", "a\xff\xfe", strings.Repeat("W", 80),
+		"محمد علي 12", "(علاء) لا", "دا ب", "שלום 7 עולם"} {
 		f.Add(s, 120)
 	}
 	fc := testFace(f, 24)
+	// With the fallback fonts, when installed, Arabic takes the contextual
+	// forms path.
+	if _, err := os.Stat("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"); err == nil {
+		fc.chain, _ = NewFontChain(testFallbackFonts, slog.New(slog.DiscardHandler))
+	}
 	dst := image.NewRGBA(image.Rect(0, 0, 200, 40))
 	ink := image.NewUniform(colText)
 	f.Fuzz(func(t *testing.T, s string, maxW int) {
