@@ -91,7 +91,7 @@ func (c *Canvas) face(f Font) *face {
 	if f.Bold {
 		src = c.fonts.bold
 	}
-	fc, err := newFace(src, k.px)
+	fc, err := newFace(src, k.px, DefaultFontChain())
 	if err != nil {
 		// Embedded fonts, already parsed: a face of a valid size cannot fail.
 		panic(fmt.Sprintf("display: %v", err))
