@@ -126,6 +126,8 @@ type Kiosk struct {
 	// loop republishes it after changes (pubDirty, pubStandings).
 	public                 *publicModel
 	pubDirty, pubStandings bool
+	pubSeen                []PublicRun // the last RecentRaceStates
+	pubSeenNo              uint64
 
 	mu        sync.Mutex
 	lastBoard display.Board
@@ -401,6 +403,15 @@ func (k *Kiosk) apply(m Message) time.Duration {
 	}
 	k.pubDirty = true
 	k.pubStandings = k.pubStandings || u.StandingsChanged
+	if u.Kind == KindRace {
+		if ts := k.scene.in.Track(u.Track); ts != nil && ts.Race != nil && ts.Race.Race != nil {
+			k.pubSeenNo++
+			if len(k.pubSeen) == RecentRaceStates {
+				k.pubSeen = append(k.pubSeen[:0], k.pubSeen[1:]...)
+			}
+			k.pubSeen = append(k.pubSeen, PublicRun{No: k.pubSeenNo, Track: u.Track, Race: ts.Race.Race, At: ts.RaceAt})
+		}
+	}
 	if strings.HasSuffix(m.Topic, "/standings") {
 		return cacheDelayStandings
 	}

@@ -22,6 +22,23 @@ type Public struct {
 	Tracks []PublicTrack
 	// Changed is the wall time of the last change.
 	Changed time.Time
+	// Seen are the last race states taken (up to RecentRaceStates),
+	// oldest first, including those a later one replaced before this
+	// Public was built (a race's final state, when the next racer was
+	// loaded at once). A reader keeping runs takes those with a No above
+	// the last it took, and misses none unless it fell that far behind.
+	Seen []PublicRun
+}
+
+// RecentRaceStates is how many race states Public.Seen keeps.
+const RecentRaceStates = 256
+
+// PublicRun is a race state as taken from one track.
+type PublicRun struct {
+	No    uint64 // increases by one with each race state taken
+	Track string
+	Race  *mqtt.LiveRace
+	At    time.Time
 }
 
 // PublicTrack is one track's race in progress and queue.
@@ -73,7 +90,7 @@ func (k *Kiosk) Public() (*Public, <-chan struct{}) { return k.public.get() }
 // merged board is built again only when standings changed.
 func (k *Kiosk) publish(standingsChanged bool, now time.Time) {
 	old, _ := k.public.get()
-	p := &Public{Title: k.cfg.Title, Board: old.Board, Changed: now}
+	p := &Public{Title: k.cfg.Title, Board: old.Board, Changed: now, Seen: append([]PublicRun(nil), k.pubSeen...)}
 	if standingsChanged || old.Gen == 0 {
 		p.Board = k.scene.rank(BoardCombined)
 	}

@@ -89,6 +89,7 @@ type history struct {
 	byRace  map[string]*run
 	byRacer map[string][]string // racer id → race ids, first seen first
 	order   []string            // race ids, first seen first
+	lastNo  uint64              // kiosk.PublicRun.No last taken
 }
 
 func newHistory() *history {
@@ -99,16 +100,28 @@ func newHistory() *history {
 func (h *history) note(p *kiosk.Public) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var seen []kiosk.PublicRun
+	for _, s := range p.Seen {
+		if s.No > h.lastNo {
+			seen = append(seen, s)
+			h.lastNo = s.No
+		}
+	}
 	for _, t := range p.Tracks {
-		r := t.Race
-		if r == nil || r.ID == "" || r.State == "ready" {
+		if t.Race != nil {
+			seen = append(seen, kiosk.PublicRun{Track: t.ID, Race: t.Race, At: t.RaceAt})
+		}
+	}
+	for _, s := range seen {
+		r := s.Race
+		if r.ID == "" || r.State == "ready" {
 			continue
 		}
 		if old, ok := h.byRace[r.ID]; ok {
-			old.Race, old.Seen, old.Track = r, t.RaceAt, t.ID
+			old.Race, old.Seen, old.Track = r, s.At, s.Track
 			continue
 		}
-		h.byRace[r.ID] = &run{Track: t.ID, Race: r, Seen: t.RaceAt}
+		h.byRace[r.ID] = &run{Track: s.Track, Race: r, Seen: s.At}
 		h.byRacer[r.RacerID] = append(h.byRacer[r.RacerID], r.ID)
 		h.order = append(h.order, r.ID)
 	}

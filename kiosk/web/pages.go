@@ -145,6 +145,16 @@ func lapViews(r *mqtt.LiveRace) []lapView {
 	return out
 }
 
+func validLaps(r *mqtt.LiveRace) int {
+	n := 0
+	for _, l := range r.Laps {
+		if l.Valid {
+			n++
+		}
+	}
+	return n
+}
+
 // runView is one run of a racer seen by this kiosk.
 type runView struct {
 	Run          int
@@ -246,7 +256,9 @@ func (s *Server) racerOf(v *view, id string) racerData {
 	if e, ok := v.entry(id); ok {
 		d.Found, d.Name = true, e.Name
 		d.Row = rowOf(e, v.pub.Board.Entries[0])
-		if r, ok := s.history.race(e.RaceID); ok {
+		// Only a run seen to its end: the race states seen may stop
+		// short of it (the next racer loaded at once).
+		if r, ok := s.history.race(e.RaceID); ok && validLaps(r.Race) == e.Laps && r.Race.BestMS == e.BestMS {
 			d.BestRun, d.BestRunSeen = lapViews(r.Race), true
 		}
 	}
