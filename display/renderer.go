@@ -51,13 +51,13 @@ type columnsKey struct{ multiTrack, laps, extra bool }
 // comparing and saving it allocates nothing per frame.
 type boardState struct {
 	title, clock, ranking, extraCaption, empty, qr string
-	notices                                    []string
-	rows                                       [MaxRows]Row
-	nrows                                      int
-	footer                                     Row
-	hasFooter                                  bool
-	live                                       []LiveStrip
-	rightHeads                                 bool
+	notices                                        []string
+	rows                                           [MaxRows]Row
+	nrows                                          int
+	footer                                         Row
+	hasFooter                                      bool
+	live                                           []LiveStrip
+	rightHeads                                     bool
 }
 
 // NewRenderer returns a Renderer for frames of width×height pixels.
