@@ -26,7 +26,7 @@ import (
 )
 
 func main() {
-	cmds := map[string]func([]string) error{"demo": demo, "bench-rss": benchRSS}
+	cmds := map[string]func([]string) error{"demo": demo, "bench-rss": benchRSS, "bench-web": benchWeb}
 	if len(os.Args) == 2 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
 		fmt.Println(version.Version)
 		return
@@ -34,6 +34,7 @@ func main() {
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
 		fmt.Fprintln(os.Stderr, "usage: pitwall demo [flags]       everything in one process (pitwall demo -h)")
 		fmt.Fprintln(os.Stderr, "       pitwall bench-rss [flags]  trackside memory after 100k laps")
+		fmt.Fprintln(os.Stderr, "       pitwall bench-web [flags]  load test of a kiosk's public pages (2,000 SSE clients)")
 		fmt.Fprintln(os.Stderr, "       pitwall -version           print the version")
 		os.Exit(2)
 	}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -244,12 +245,20 @@ func (s *Server) renderPage(v *view, r *http.Request, contentType string, fn ren
 	h := fnv.New64a()
 	h.Write(buf.Bytes())
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&gz)
 	zw.Write(buf.Bytes())
 	zw.Close()
+	gzipWriters.Put(zw)
 	return &page{gen: v.pub.Gen, body: buf.Bytes(), gz: gz.Bytes(), status: status, contentType: contentType,
 		etag: fmt.Sprintf(`"%x"`, h.Sum64())}
 }
+
+// gzipWriters are reused: a new gzip.Writer allocates about 800 KB.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
 
 // etagMatch reports whether an If-None-Match header names etag.
 func etagMatch(header, etag string) bool {
