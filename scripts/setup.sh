@@ -14,6 +14,9 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 # The broker role tests derive passwords in shell as docs/admin.md shows.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The public web's tests drive a real headless Chromium (kiosk/web); about a
+# minute to install (~100 MB of packages), and the tests skip without it.
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

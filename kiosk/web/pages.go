@@ -60,12 +60,20 @@ type trackView struct {
 	// script runs them on while Running.
 	LapMS, LeftMS, At int64
 	Next              []string
+	// NextShown are the first of Next, NextMore how many more.
+	NextShown []string
+	NextMore  int
 }
+
+// nextShown is how many queued racers the leaderboard page names.
+const nextShown = 5
 
 func trackViews(p *kiosk.Public) []trackView {
 	out := make([]trackView, 0, len(p.Tracks))
 	for _, t := range p.Tracks {
 		tv := trackView{ID: t.ID, Offline: t.Offline, Next: t.Queue}
+		tv.NextShown = t.Queue[:min(len(t.Queue), nextShown)]
+		tv.NextMore = len(t.Queue) - len(tv.NextShown)
 		if r := t.Race; r != nil {
 			tv.HasRace = true
 			tv.Racer, tv.RacerURL = r.Name, racerURL(r.RacerID)

@@ -18,7 +18,10 @@ main{padding:6px 12px 20px;max-width:960px;margin:auto}.cap{color:var(--t3);font
 .clk{font-variant-numeric:tabular-nums;font-weight:700}.next{color:var(--t2);font-size:.9em;margin-top:4px}
 table{width:100%;border-collapse:collapse}th{color:var(--t3);font-size:.75em;text-align:left;font-weight:600;text-transform:uppercase}
 td,th{padding:6px 4px}tbody tr:nth-child(odd){background:var(--p2)}.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.g{color:var(--t2);font-size:.85em}.hide{display:none}@media(min-width:600px){.hide{display:table-cell}}
+.g{color:var(--t2);font-size:.85em}
+.rows td:nth-child(1),.rows td:nth-child(n+3),.rows th:nth-child(1),.rows th:nth-child(n+3){text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.rows td:nth-child(4){color:var(--t2);font-size:.85em}.rows td:nth-child(n+4),.rows th:nth-child(n+4){display:none}
+@media(min-width:600px){.rows td:nth-child(n+4),.rows th:nth-child(n+4){display:table-cell}}
 .big{font-size:2em;font-weight:800}.inv{color:var(--t3);text-decoration:line-through}.best{color:#22d3ee;font-weight:700}
 .pager{display:flex;justify-content:space-between;margin-top:10px}
 </style>{{end}}
@@ -51,17 +54,17 @@ es.onmessage=function(e){sk=e.data-Date.now();if(e.lastEventId!=gen())load()};se
 <div class="trk {{.StateClass}}"><div class="st">Track {{.ID}}{{if .HasRace}} · {{.State}}{{end}}{{if .Offline}} · offline{{end}}</div>
 {{if .HasRace}}<div class="nm"><a href="{{.RacerURL}}">{{.Racer}}</a></div>
 <div>Laps {{.Laps}} · Best {{.Best}} · Resets {{.Resets}}</div>{{template "clocks" .}}{{else}}<div class="g">No racer on track</div>{{end}}
-{{if .Next}}<div class="next">Next: {{range $i, $n := .Next}}{{if $i}} · {{end}}{{$n}}{{end}}</div>{{end}}</div>
+{{if .Next}}<div class="next">Next: {{range $i, $n := .NextShown}}{{if $i}} · {{end}}{{$n}}{{end}}{{if .NextMore}} +{{.NextMore}}{{end}}</div>{{end}}</div>
 {{else}}<p class="g">No track heard from yet.</p>{{end}}</section>{{end}}
 
-{{define "rows"}}<table><thead><tr><th>#</th><th>Racer</th><th class="n">{{.Caption}}</th><th class="n hide">Gap</th><th class="n hide">Laps</th><th class="hide">Track</th></tr></thead><tbody>
-{{range .Rows}}<tr><td class="n">{{if .Tie}}={{end}}{{.Rank}}</td><td><a href="{{.URL}}">{{.Name}}</a></td><td class="n">{{.Result}}</td><td class="n g hide">{{.Gap}}</td><td class="n hide">{{.Laps}}</td><td class="hide">{{.Track}}</td></tr>
+{{define "rows"}}<table class="rows"><thead><tr><th>#<th>Racer<th>{{.Caption}}<th>Gap<th>Laps<th>Track</thead><tbody>
+{{range .Rows}}<tr><td>{{if .Tie}}={{end}}{{.Rank}}<td><a href="{{.URL}}">{{.Name}}</a><td>{{.Result}}<td>{{.Gap}}<td>{{.Laps}}<td>{{.Track}}
 {{end}}</tbody></table>{{end}}
 
 {{define "board"}}{{template "head" .}}<main data-gen="{{.Gen}}">
 {{if .Searched}}<h2>Racers matching “{{.Query}}”</h2>{{if .Rows}}{{template "rows" .}}{{if .Truncated}}<p class="g">More match: type more of the name.</p>{{end}}{{else}}<p class="g">No racer matches “{{.Query}}”.</p>{{end}}
 {{template "live" .}}{{else}}{{template "live" .}}
-<section id="board"><h2>Leaderboard</h2><p class="cap">{{.Total}} racers · ranked by {{.Caption}}{{if gt .Pages 1}} · page {{.Page}} of {{.Pages}}{{end}}</p>
+<section id="board"><h2>Leaderboard</h2><p class="cap">{{.Total}} racer{{if ne .Total 1}}s{{end}} · ranked by {{.Caption}}{{if gt .Pages 1}} · page {{.Page}} of {{.Pages}}{{end}}</p>
 {{if .Rows}}{{template "rows" .}}{{else}}<p class="g">Waiting for the first results.</p>{{end}}
 <div class="pager">{{if .PrevURL}}<a href="{{.PrevURL}}">← Previous</a>{{else}}<span></span>{{end}}{{if .NextURL}}<a href="{{.NextURL}}">Next →</a>{{end}}</div></section>{{end}}
 </main>{{template "js"}}</body></html>{{end}}
