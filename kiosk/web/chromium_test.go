@@ -81,7 +81,9 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	// Read in one evaluation: the page's script may swap <main> (a live
+	// update) between a node lookup and a read of it.
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q)||{}).innerText||""`, sel)))
 	if err != nil {
 		t.Fatalf("text of %s: %v", sel, err)
 	}
