@@ -37,6 +37,10 @@ type Board struct {
 	// Empty is the text of the empty state shown while Rows is empty;
 	// "" shows DefaultEmpty.
 	Empty string
+	// QR is a URL drawn as a QR code in the bottom right corner, so that
+	// spectators open the public pages by pointing a phone at the screen;
+	// "" draws none. A URL too long for a QR code is not drawn.
+	QR string
 }
 
 // DefaultEmpty is the empty-state text when Board.Empty is "".
@@ -70,4 +74,7 @@ type LiveStrip struct {
 	Best   time.Duration // best valid lap of this race; 0: none yet
 	Laps   int           // laps completed
 	Resets int           // on the lap in progress
+	// Next names the racers queued next on this track ("Bob · Carol"),
+	// drawn as "NEXT: …" under the strip; "" draws no line.
+	Next string
 }

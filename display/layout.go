@@ -28,6 +28,11 @@ type layout struct {
 	rows   [MaxRows]image.Rectangle
 	footer image.Rectangle
 	live   []image.Rectangle
+	// next[i] is the "NEXT: …" line under live strip i (when band.next);
+	// qr is the QR code's square (when band.qr).
+	next []image.Rectangle
+	qr   image.Rectangle
+	band bandKey
 
 	rowH, radius int
 
@@ -35,7 +40,25 @@ type layout struct {
 	head, rank, name, result, gap *face
 	small, arrow                  *face
 	liveTag, liveName, liveClock  *face
-	liveInfo, empty               *face
+	liveInfo, empty, nextUp       *face
+}
+
+// bandKey is what the bottom band's geometry depends on: the live strips,
+// whether any strip has a next-up line, whether a QR code is drawn.
+type bandKey struct {
+	live     int
+	next, qr bool
+}
+
+// bandKeyOf is the band a board needs.
+func bandKeyOf(b *Board, nlive int) bandKey {
+	k := bandKey{live: nlive, qr: b.QR != ""}
+	for i := range nlive {
+		if b.Live[i].Next != "" {
+			k.next = true
+		}
+	}
+	return k
 }
 
 // Minimum and maximum frame sizes: below 320×200 nothing is readable;
@@ -45,10 +68,11 @@ const (
 	maxWidth, maxHeight = 7680, 4320
 )
 
-func newLayout(w, h, liveCount int, faceOf func(bold bool, px int) *face) *layout {
+func newLayout(w, h int, band bandKey, faceOf func(bold bool, px int) *face) *layout {
 	sx, sy := float64(w)/1920, float64(h)/1080
 	px := func(v, scale float64) int { return int(math.Round(v * scale)) }
-	l := &layout{size: image.Pt(w, h)}
+	l := &layout{size: image.Pt(w, h), band: band}
+	liveCount := band.live
 	l.margin = max(6, px(28, sx))
 	gutter := max(6, px(28, sx))
 
@@ -56,15 +80,26 @@ func newLayout(w, h, liveCount int, faceOf func(bold bool, px int) *face) *layou
 	l.rule = max(2, px(4, sy))
 	l.header = image.Rect(0, 0, w, headerH)
 
-	liveH, liveGap := 0, 0
+	liveH, liveGap, nextH := 0, 0, 0
 	if liveCount > 0 {
 		liveH, liveGap = px(150, sy), px(14, sy)
+		if band.next {
+			nextH = px(40, sy)
+		}
 	}
+	// The QR code takes the band's height, at least 190 px at 1080p
+	// (4 px modules for a 30-character URL: readable from a few metres).
+	qrSide := 0
+	if band.qr {
+		qrSide = max(liveH+nextH, px(190, sy))
+		liveGap = px(14, sy)
+	}
+	bandH := max(liveH+nextH, qrSide)
 	bottom := px(16, sy)
 	top := headerH + px(10, sy)
 	headsH := px(36, sy)
 	rowsTop := top + headsH
-	rowsBottom := h - bottom - liveH - liveGap
+	rowsBottom := h - bottom - bandH - liveGap
 	pitch := (rowsBottom - rowsTop) / (MaxRows/2 + 1)
 	rowGap := max(1, px(4, sy))
 	l.rowH = pitch - rowGap
@@ -83,12 +118,20 @@ func newLayout(w, h, liveCount int, faceOf func(bold bool, px int) *face) *layou
 	l.footer = image.Rect(l.heads[1].Min.X, y0, l.heads[1].Max.X, y0+l.rowH)
 	l.board = image.Rect(l.margin, top, w-l.margin, y0+l.rowH)
 
+	stripsW := w - 2*l.margin
+	if band.qr {
+		l.qr = image.Rect(w-l.margin-qrSide, h-bottom-qrSide, w-l.margin, h-bottom)
+		stripsW -= qrSide + gutter
+	}
 	if liveCount > 0 {
-		y := h - bottom - liveH
-		sw := (w - 2*l.margin - (liveCount-1)*gutter) / liveCount
+		y := h - bottom - bandH
+		sw := (stripsW - (liveCount-1)*gutter) / liveCount
 		for i := range liveCount {
 			x0 := l.margin + i*(sw+gutter)
 			l.live = append(l.live, image.Rect(x0, y, x0+sw, y+liveH))
+			if band.next {
+				l.next = append(l.next, image.Rect(x0, y+liveH, x0+sw, y+liveH+nextH))
+			}
 		}
 	}
 
@@ -115,6 +158,9 @@ func newLayout(w, h, liveCount int, faceOf func(bold bool, px int) *face) *layou
 		l.liveTag = faceOf(true, max(8, px(0.12, lh)))
 		l.liveName = faceOf(true, px(0.25, lh))
 		l.liveInfo = faceOf(false, max(8, px(0.14, lh)))
+		if nextH > 0 {
+			l.nextUp = faceOf(true, max(8, px(0.50, float64(nextH))))
+		}
 		// The running clock gets at most 40% of a strip's width, so that
 		// narrow strips (many tracks) keep room for the racer's name.
 		size := px(0.40, lh)

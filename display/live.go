@@ -58,6 +58,10 @@ func (r *Renderer) drawLive(i int, s *LiveStrip, parts liveParts) {
 		fillRoundRect(r.frame, g.panel, rad, colPanel)
 		r.drawLiveInfo(&g, s)
 		r.damage = append(r.damage, g.strip)
+		if i < len(l.next) {
+			r.drawNext(l.next[i], s.Next)
+			r.damage = append(r.damage, l.next[i])
+		}
 	}
 	if parts&liveLapClock != 0 {
 		fillRect(r.frame, g.clockBox, colPanel)
@@ -157,4 +161,18 @@ func (r *Renderer) drawLiveInfo(g *liveGeometry, s *LiveStrip) {
 		resetCol = colPaused
 	}
 	drawText(r, lim, f, r.buf, x, g.infoBase, resetCol)
+}
+
+// drawNext paints the "NEXT: …" line under a strip.
+func (r *Renderer) drawNext(box image.Rectangle, next string) {
+	l := r.lay
+	fillBackground(r.frame, box, l.bg)
+	if next == "" {
+		return
+	}
+	f := l.nextUp
+	base := centreBaseline(f, box.Min.Y, box.Max.Y)
+	x := box.Min.X + max(3, box.Dy()/3)
+	x += drawText(r, box, f, "NEXT  ", x, base, colText3)
+	drawTextFit(r, box, f, next, x, box.Max.X-x, base, alignLeft, colText2)
 }

@@ -33,6 +33,11 @@ type Renderer struct {
 	inkColor color.RGBA
 	buf      []byte // scratch for formatted numbers
 
+	// qrURL is the URL qrBits encodes (the QR code is encoded once per
+	// URL, not per frame); qrBits is nil when it cannot be encoded.
+	qrURL  string
+	qrBits [][]bool
+
 	cols    rowColumns
 	colsKey columnsKey
 	prev    boardState
@@ -46,14 +51,14 @@ type columnsKey struct{ multiTrack, laps, extra bool }
 // boardState is the Board last drawn, kept in reused storage so that
 // comparing and saving it allocates nothing per frame.
 type boardState struct {
-	title, clock, ranking, extraCaption, empty string
-	notices                                    []string
-	rows                                       [MaxRows]Row
-	nrows                                      int
-	footer                                     Row
-	hasFooter                                  bool
-	live                                       []LiveStrip
-	rightHeads                                 bool
+	title, clock, ranking, extraCaption, empty, qr string
+	notices                                        []string
+	rows                                           [MaxRows]Row
+	nrows                                          int
+	footer                                         Row
+	hasFooter                                      bool
+	live                                           []LiveStrip
+	rightHeads                                     bool
 }
 
 // NewRenderer returns a Renderer for frames of width×height pixels. Runes
@@ -78,7 +83,7 @@ func NewRenderer(width, height int, opts ...Option) (*Renderer, error) {
 		o(r)
 	}
 	r.ink.C = &r.inkColor
-	r.lay = newLayout(width, height, 0, r.faceOf)
+	r.lay = newLayout(width, height, bandKey{}, r.faceOf)
 	return r, nil
 }
 
@@ -119,10 +124,12 @@ func (r *Renderer) Render(b Board) []image.Rectangle {
 	key := columnsKeyOf(&b, nrows)
 	rightHeads := nrows > MaxRows/2 || b.Footer != nil
 
-	full := !r.drawn || nlive != len(r.prev.live) || (nrows == 0) != (r.prev.nrows == 0)
+	band := bandKeyOf(&b, nlive)
+	full := !r.drawn || nlive != len(r.prev.live) || (nrows == 0) != (r.prev.nrows == 0) ||
+		band != r.lay.band || b.QR != r.prev.qr
 	if full {
-		if nlive != len(r.lay.live) {
-			r.lay = newLayout(r.frame.Rect.Dx(), r.frame.Rect.Dy(), nlive, r.faceOf)
+		if band != r.lay.band {
+			r.lay = newLayout(r.frame.Rect.Dx(), r.frame.Rect.Dy(), band, r.faceOf)
 		}
 		r.setColumns(key)
 		fillBackground(r.frame, r.frame.Rect, r.lay.bg)
@@ -139,6 +146,7 @@ func (r *Renderer) Render(b Board) []image.Rectangle {
 		for i := range nlive {
 			r.drawLive(i, &b.Live[i], liveAll)
 		}
+		r.drawQR(b.QR)
 		r.damage = append(r.damage[:0], r.frame.Rect)
 	} else {
 		r.renderChanges(&b, nrows, nlive, key, rightHeads)
@@ -211,7 +219,7 @@ func onlyClocksChanged(a, b *LiveStrip) bool {
 
 func (r *Renderer) save(b *Board, nrows, nlive int, rightHeads bool) {
 	p := &r.prev
-	p.title, p.clock, p.ranking, p.extraCaption, p.empty = b.Title, b.Clock, b.Ranking, b.ExtraCaption, b.Empty
+	p.title, p.clock, p.ranking, p.extraCaption, p.empty, p.qr = b.Title, b.Clock, b.Ranking, b.ExtraCaption, b.Empty, b.QR
 	p.notices = append(p.notices[:0], b.Notices...)
 	for i := range nrows {
 		p.rows[i] = sanitized(b.Rows[i])

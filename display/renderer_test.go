@@ -181,7 +181,7 @@ func mutate(rng *rand.Rand, b Board) Board {
 		f := *b.Footer
 		b.Footer = &f
 	}
-	switch rng.IntN(9) {
+	switch rng.IntN(11) {
 	case 0:
 		if len(b.Rows) > 0 {
 			i := rng.IntN(len(b.Rows))
@@ -224,6 +224,12 @@ func mutate(rng *rand.Rand, b Board) Board {
 			s.State = []string{"RACING", "PAUSED", "READY", "FINISHED"}[rng.IntN(4)]
 			s.Resets = rng.IntN(3)
 		}
+	case 9:
+		if len(b.Live) > 0 {
+			b.Live[rng.IntN(len(b.Live))].Next = []string{"", "Bob · Carol", "Zoë"}[rng.IntN(3)]
+		}
+	case 10:
+		b.QR = []string{"", "http://pitwall.local:8080/", "https://example.org/cup"}[rng.IntN(3)]
 	}
 	return b
 }

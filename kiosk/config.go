@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -58,6 +59,9 @@ type Config struct {
 	Width   int     `json:"width"`
 	Height  int     `json:"height"`
 	Outputs Outputs `json:"outputs"`
+	// Web serves the public pages (kiosk/web): leaderboard, racers, live
+	// race, stream overlay and commentator view.
+	Web WebConfig `json:"web"`
 	// Cache is the file holding the last inputs, shown at boot before the
 	// broker answers.
 	Cache    string `json:"cache"`
@@ -89,6 +93,17 @@ type Outputs struct {
 	FB   string `json:"fb"`   // framebuffer device, /dev/fb0
 	PNG  string `json:"png"`  // PNG file rewritten on every change
 	HTTP string `json:"http"` // listen address of the HTTP preview, ":8080"
+}
+
+// WebConfig configures the public web pages.
+type WebConfig struct {
+	// Listen is the pages' listen address (":8080"); "" serves none. A
+	// kiosk with no screen may serve only these.
+	Listen string `json:"listen"`
+	// PublicURL is the address spectators reach the pages at (the venue
+	// Wi-Fi's, known only on site); the board shows it as a QR code. ""
+	// draws no code.
+	PublicURL string `json:"public_url"`
 }
 
 // Duration is a time.Duration written as "20s" in config files.
@@ -191,8 +206,23 @@ func (c Config) Validate() error {
 			return fmt.Errorf("fonts.fallback[%d]: %w", i, err)
 		}
 	}
-	if c.Outputs.FB == "" && c.Outputs.PNG == "" && c.Outputs.HTTP == "" {
-		return errors.New("outputs: none configured (fb, png or http)")
+	if c.Outputs.FB == "" && c.Outputs.PNG == "" && c.Outputs.HTTP == "" && c.Web.Listen == "" {
+		return errors.New("outputs: none configured (fb, png or http, or web.listen)")
+	}
+	if c.Web.Listen != "" && !strings.Contains(c.Web.Listen, ":") {
+		return fmt.Errorf("web.listen: %q must be a listen address such as :8080", c.Web.Listen)
+	}
+	if c.Web.Listen != "" && c.Web.Listen == c.Outputs.HTTP {
+		return fmt.Errorf("web.listen: %q is also outputs.http; give each its own port", c.Web.Listen)
+	}
+	if u := c.Web.PublicURL; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return fmt.Errorf("web.public_url: %q must be an http:// or https:// URL", u)
+		}
+		if len(u) > display.MaxQRLength {
+			return fmt.Errorf("web.public_url: %d bytes, at most %d (a longer URL makes a QR code too dense to read from a distance)", len(u), display.MaxQRLength)
+		}
 	}
 	if c.Outputs.FB != "" && !filepath.IsAbs(c.Outputs.FB) {
 		return fmt.Errorf("outputs.fb: %q must be an absolute device path such as /dev/fb0", c.Outputs.FB)

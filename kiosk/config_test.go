@@ -34,6 +34,16 @@ func TestParseConfig(t *testing.T) {
 				}
 			}},
 		{name: "unknown key", json: `{` + base + `, "boards": "combined"}`, err: `unknown key "boards"`},
+		{name: "web only, no screen", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}, "web": {"listen": ":8081", "public_url": "http://10.0.0.9:8081/"}}`,
+			test: func(t *testing.T, c Config) {
+				if c.Web.Listen != ":8081" || c.Web.PublicURL != "http://10.0.0.9:8081/" {
+					t.Fatalf("web %+v", c.Web)
+				}
+			}},
+		{name: "web listen without port", json: `{` + base + `, "web": {"listen": "localhost"}}`, err: `web.listen: "localhost" must be a listen address`},
+		{name: "web on the preview's port", json: `{"kiosk": "k", "broker": {"url": "tcp://h:1"}, "outputs": {"http": ":8080"}, "web": {"listen": ":8080"}}`, err: "web.listen: \":8080\" is also outputs.http"},
+		{name: "public url not http", json: `{` + base + `, "web": {"public_url": "pitwall.local"}}`, err: `web.public_url: "pitwall.local" must be an http:// or https:// URL`},
+		{name: "public url too long", json: `{` + base + `, "web": {"public_url": "http://x/` + strings.Repeat("a", 200) + `"}}`, err: "web.public_url: 209 bytes, at most 120"},
 		{name: "unknown nested key", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "port": 2}}`, err: `broker.port: unknown key "port"`},
 		{name: "missing event secret", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "secret_file": "/nonexistent/event.secret"}}`, err: "broker.secret_file: read event secret: open /nonexistent/event.secret"},
 		{name: "missing password file", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://h:1", "username": "u", "password_file": "/nonexistent/pw"}}`, err: "broker.password_file: open /nonexistent/pw"},

@@ -122,6 +122,13 @@ type Kiosk struct {
 	// logged: the handler runs on paho's goroutines, so not in badLog.
 	oversizedLogged atomic.Int64
 
+	// public is the merged model the web pages read (Public); the
+	// loop republishes it after changes (pubDirty, pubStandings).
+	public                 *publicModel
+	pubDirty, pubStandings bool
+	pubSeen                []PublicRun // the last RecentRaceStates
+	pubSeenNo              uint64
+
 	mu        sync.Mutex
 	lastBoard display.Board
 	badLog    map[string]time.Time // topic → last logged refusal
@@ -166,13 +173,14 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 		cfg: cfg, opt: opt, log: log.With("kiosk", cfg.Kiosk), size: size, renderer: r,
 		frameCopy: display.NewFrameCopy(), redraw: make(chan struct{}, 1),
 		inbox: newInbox(), linkWake: make(chan struct{}, 1), statusKick: make(chan struct{}, 1),
-		badLog: map[string]time.Time{}, start: now,
+		badLog: map[string]time.Time{}, start: now, public: newPublicModel(),
 	}
 	k.scene = NewScene(SceneConfig{
 		Title: cfg.Title, Tracks: cfg.Tracks, MaxTracks: cfg.MaxTracks, Boards: cfg.Boards(), RotateEvery: time.Duration(cfg.RotateEvery),
-		Focus: cfg.Focus, HighlightFor: opt.HighlightFor, OfflineGrace: opt.OfflineGrace,
+		Focus: cfg.Focus, HighlightFor: opt.HighlightFor, OfflineGrace: opt.OfflineGrace, QR: cfg.Web.PublicURL,
 	}, now)
 	k.loadCache()
+	k.publish(true, now)
 	k.boots++
 	k.boot = fmt.Sprintf("%s-%d", kernelBootID(), k.boots)
 	empty := ""
@@ -327,6 +335,10 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 					cacheDelay = d
 				}
 			}
+			if k.pubDirty {
+				k.publish(k.pubStandings, time.Now())
+				k.pubDirty, k.pubStandings = false, false
+			}
 		case <-k.linkWake:
 			up := k.link.Load()
 			if up == linkUp {
@@ -392,6 +404,17 @@ func (k *Kiosk) apply(m Message) time.Duration {
 	case !u.Changed:
 		k.stale.Add(1)
 		return -1
+	}
+	k.pubDirty = true
+	k.pubStandings = k.pubStandings || u.StandingsChanged
+	if u.Kind == KindRace {
+		if ts := k.scene.in.Track(u.Track); ts != nil && ts.Race != nil && ts.Race.Race != nil {
+			k.pubSeenNo++
+			if len(k.pubSeen) == RecentRaceStates {
+				k.pubSeen = append(k.pubSeen[:0], k.pubSeen[1:]...)
+			}
+			k.pubSeen = append(k.pubSeen, PublicRun{No: k.pubSeenNo, Track: u.Track, Race: ts.Race.Race, At: ts.RaceAt})
+		}
 	}
 	if strings.HasSuffix(m.Topic, "/standings") {
 		return cacheDelayStandings

@@ -41,6 +41,8 @@ type SceneConfig struct {
 	OfflineGrace time.Duration // 0: DefaultOfflineGrace
 	// Location of the wall clock; nil: time.Local.
 	Location *time.Location
+	// QR is the public pages' URL, drawn as a QR code ("" draws none).
+	QR string
 }
 
 // Scene is the kiosk's model of the screen: the inputs, the boards built
@@ -278,7 +280,7 @@ func (s *Scene) Board(now, wall time.Time, synced bool) display.Board {
 	if bs == nil {
 		bs = &boardState{ranked: s.rank(key)}
 	}
-	b := display.Board{Title: s.cfg.Title}
+	b := display.Board{Title: s.cfg.Title, QR: s.cfg.QR}
 	if key != BoardCombined {
 		b.Title = s.cfg.Title + " — Track " + key
 	}
@@ -371,7 +373,7 @@ var raceStates = map[string]string{
 // few seconds). The clocks stop while the trackside is offline: its race
 // may be paused or over without the kiosk hearing of it.
 func liveStrip(ts *TrackState, now time.Time) display.LiveStrip {
-	st := display.LiveStrip{Track: "TRACK " + strings.ToUpper(ts.ID)}
+	st := display.LiveStrip{Track: "TRACK " + strings.ToUpper(ts.ID), Next: nextUp(ts.Race.Queue)}
 	r := ts.Race.Race
 	if r == nil {
 		return st // the display says "No racer on track"
@@ -401,6 +403,23 @@ func liveStrip(ts *TrackState, now time.Time) display.LiveStrip {
 		}
 	}
 	return st
+}
+
+// nextUpShown is how many queued racers a strip names: more would not fit
+// a strip's width anyway.
+const nextUpShown = 3
+
+// nextUp names the first queued racers: "Bob · Carol · Dan +4".
+func nextUp(queue []string) string {
+	if len(queue) == 0 {
+		return ""
+	}
+	n := min(len(queue), nextUpShown)
+	s := strings.Join(queue[:n], " · ")
+	if len(queue) > n {
+		s += fmt.Sprintf(" +%d", len(queue)-n)
+	}
+	return s
 }
 
 // notices are the warnings of the header: the kiosk offline, tracks

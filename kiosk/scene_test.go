@@ -395,3 +395,27 @@ func TestHumanDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestNextUpAndQR: the queue of a track's race state is named under its
+// strip ("NEXT: …"), the first three and how many more; the configured
+// public URL goes on the board as its QR code.
+func TestNextUpAndQR(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	s := NewScene(SceneConfig{Title: "Cup", QR: "http://10.0.0.9:8081/"}, t0)
+	apply(t, s, msg(t, mqtt.TrackRace("1"), &mqtt.RaceState{Header: mqtt.Header{Track: "1", Seq: 1},
+		Race:  &mqtt.LiveRace{ID: "r", RacerID: "a", Name: "Ann", State: "running", Running: true, DurationMS: 60000},
+		Queue: []string{"Bob", "Zoë", "Dan", "Eve"}}, t0))
+	apply(t, s, msg(t, mqtt.TrackRace("2"), &mqtt.RaceState{Header: mqtt.Header{Track: "2", Seq: 1}, Queue: []string{"Fay"}}, t0))
+	apply(t, s, msg(t, mqtt.TrackRace("3"), &mqtt.RaceState{Header: mqtt.Header{Track: "3", Seq: 1}}, t0))
+	b := s.Board(t0, t0, false)
+	if b.QR != "http://10.0.0.9:8081/" {
+		t.Errorf("QR %q", b.QR)
+	}
+	var got []string
+	for _, l := range b.Live {
+		got = append(got, l.Next)
+	}
+	if want := []string{"Bob · Zoë · Dan +1", "Fay", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("next up %q, want %q", got, want)
+	}
+}

@@ -3,6 +3,7 @@
 #   scripts/bench.sh            everything
 #   scripts/bench.sh go         only `go test -bench`
 #   scripts/bench.sh rss        only the trackside RSS after 100k laps
+#   scripts/bench.sh web        only the kiosk web load test (2,000 SSE clients)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -23,4 +24,14 @@ if [ "$what" = all ] || [ "$what" = rss ]; then
   sleep 0.5
   go build -o "$tmp/pitwall" ./cmd/pitwall
   "$tmp/pitwall" bench-rss -laps 100000 -broker "tcp://127.0.0.1:$port"
+fi
+
+if [ "$what" = all ] || [ "$what" = web ]; then
+  wtmp=$(mktemp -d)
+  go build -o "$wtmp/pitwall" ./cmd/pitwall
+  # The kiosk side runs on one core (GOMAXPROCS=1); the load comes from
+  # this process on the others.
+  "$wtmp/pitwall" bench-web -clients 2000 -duration 20s
+  "$wtmp/pitwall" bench-web -clients 2000 -duration 20s -refetch
+  rm -rf "$wtmp"
 fi

@@ -29,6 +29,7 @@ import (
 	"pitwall/internal/logging"
 	"pitwall/internal/version"
 	"pitwall/kiosk"
+	"pitwall/kiosk/web"
 )
 
 // gcPercent is the kiosk's GOGC unless the environment sets one. Most of
@@ -119,6 +120,14 @@ func run(args []string, openFB framebufferOpener) error {
 		}
 		opt.Outputs = append(opt.Outputs, kiosk.Output{Name: "png " + cfg.Outputs.PNG, Sink: file, Detached: true, MinInterval: pngEvery})
 	}
+	var webLn net.Listener
+	if cfg.Web.Listen != "" {
+		webLn, err = net.Listen("tcp", cfg.Web.Listen)
+		if err != nil {
+			return fmt.Errorf("web.listen: %w", err)
+		}
+		defer webLn.Close()
+	}
 	var ln net.Listener
 	if cfg.Outputs.HTTP != "" {
 		ln, err = net.Listen("tcp", cfg.Outputs.HTTP)
@@ -148,9 +157,25 @@ func run(args []string, openFB framebufferOpener) error {
 		}()
 		log.Info("http preview", "url", "http://"+ln.Addr().String()+"/")
 	}
+	var webSrv *http.Server
+	if webLn != nil {
+		pages := web.New(k, web.Options{Logger: log, PublicURL: cfg.Web.PublicURL})
+		go pages.Run(ctx)
+		webSrv = &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+		go func() {
+			if err := webSrv.Serve(webLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("public web stopped", "err", err)
+			}
+		}()
+		log.Info("public web", "listen", webLn.Addr().String(), "public_url", cfg.Web.PublicURL)
+	}
 	log.Info("kiosk starting", "version", version.Version, "kiosk", cfg.Kiosk, "config", *configPath, "boot", k.Boot(),
 		"size", fmt.Sprintf("%dx%d", k.Size().X, k.Size().Y), "boards", cfg.Boards(), "broker", cfg.Broker.URL)
 	err = k.Run(ctx)
+	if webSrv != nil {
+		// Event streams never end by themselves: close, not Shutdown.
+		webSrv.Close()
+	}
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		srv.Shutdown(sctx)

@@ -20,13 +20,14 @@ import (
 	"pitwall/display/preview"
 	"pitwall/internal/version"
 	"pitwall/kiosk"
+	"pitwall/kiosk/web"
 	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
 	"pitwall/trackside/unit"
 )
 
 func main() {
-	cmds := map[string]func([]string) error{"demo": demo, "bench-rss": benchRSS}
+	cmds := map[string]func([]string) error{"demo": demo, "bench-rss": benchRSS, "bench-web": benchWeb}
 	if len(os.Args) == 2 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
 		fmt.Println(version.Version)
 		return
@@ -34,6 +35,7 @@ func main() {
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
 		fmt.Fprintln(os.Stderr, "usage: pitwall demo [flags]       everything in one process (pitwall demo -h)")
 		fmt.Fprintln(os.Stderr, "       pitwall bench-rss [flags]  trackside memory after 100k laps")
+		fmt.Fprintln(os.Stderr, "       pitwall bench-web [flags]  load test of a kiosk's public pages (2,000 SSE clients)")
 		fmt.Fprintln(os.Stderr, "       pitwall -version           print the version")
 		os.Exit(2)
 	}
@@ -54,6 +56,7 @@ func demo(args []string) error {
 	logFile := fs.String("log", filepath.Join(os.TempDir(), "pitwall-demo.log"), "log file (the terminal shows the board)")
 	plain := fs.Bool("plain", false, "print the board as plain text every few seconds instead of redrawing")
 	previewAddr := fs.String("preview", "127.0.0.1:8080", "address of the kiosk's HTTP preview (open it in a browser)")
+	webAddr := fs.String("web", "127.0.0.1:8082", "address of the kiosk's public pages (docs/web.md); empty: none")
 	size := fs.String("size", "1920x1080", "kiosk screen size: 800x480, 1280x720, 1920x1080 or 3840x2160")
 	consoleAddr := fs.String("console", "127.0.0.1:8081", `address of the officials' console preview (clicks are taps; "" for none)`)
 	consoleSize := fs.String("console-size", "800x480", "console screen size: 800x480 (Pi display) up to 1920x1080")
@@ -121,7 +124,7 @@ func demo(args []string) error {
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
 		return fmt.Errorf("-size %q: want WIDTHxHEIGHT", *size)
 	}
-	k, previewURL, err := startKiosk(ctx, kiosk.BrokerConfig{URL: b.URL(), SecretFile: secretFile}, *dataDir, *previewAddr, w, h, log)
+	k, previewURL, err := startKiosk(ctx, kiosk.BrokerConfig{URL: b.URL(), SecretFile: secretFile}, *dataDir, *previewAddr, *webAddr, w, h, log)
 	if err != nil {
 		return err
 	}
@@ -156,12 +159,13 @@ func demo(args []string) error {
 
 // startKiosk runs a kiosk on the same broker with an HTTP preview output:
 // the screen a venue would hang on the wall, in a browser tab.
-func startKiosk(ctx context.Context, brokerCfg kiosk.BrokerConfig, dataDir, addr string, w, h int, log *slog.Logger) (*kiosk.Kiosk, string, error) {
+func startKiosk(ctx context.Context, brokerCfg kiosk.BrokerConfig, dataDir, addr, webAddr string, w, h int, log *slog.Logger) (*kiosk.Kiosk, string, error) {
 	cfg := kiosk.Config{
 		Kiosk: "demo", Broker: brokerCfg, Board: kiosk.BoardCombined,
 		RotateEvery: kiosk.Duration(20 * time.Second), Title: "pitwall demo · DeepRacer",
 		Width: w, Height: h, Outputs: kiosk.Outputs{HTTP: addr},
 		Cache: filepath.Join(dataDir, "kiosk-cache.json"), LogLevel: "info",
+		Web: kiosk.WebConfig{Listen: webAddr, PublicURL: demoURL(webAddr)},
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, "", fmt.Errorf("demo kiosk: %w", err)
@@ -183,5 +187,29 @@ func startKiosk(ctx context.Context, brokerCfg kiosk.BrokerConfig, dataDir, addr
 		<-ctx.Done()
 		srv.Close()
 	}()
+	if webAddr != "" {
+		// The public pages, as a kiosk with web.listen serves them.
+		wln, err := net.Listen("tcp", webAddr)
+		if err != nil {
+			return nil, "", fmt.Errorf("-web %s: %w", webAddr, err)
+		}
+		pages := web.New(k, web.Options{Logger: log})
+		go pages.Run(ctx)
+		wsrv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
+		go wsrv.Serve(wln)
+		go func() {
+			<-ctx.Done()
+			wsrv.Close()
+		}()
+		log.Info("public web", "url", "http://"+wln.Addr().String()+"/")
+	}
 	return k, "http://" + ln.Addr().String() + "/", nil
+}
+
+// demoURL is the public pages' URL the demo board shows as a QR code.
+func demoURL(webAddr string) string {
+	if webAddr == "" {
+		return ""
+	}
+	return "http://" + webAddr + "/"
 }
