@@ -132,7 +132,10 @@ func TestPreviews(t *testing.T) {
 
 	for name, h := range map[string]http.Handler{"own copy": own, "shared copy": shared} {
 		for i := range 3 {
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			// Well under the preview's own 5 s wait for a fresh frame, so a
+			// preview that waited for the board to change would fail, while
+			// encoding a PNG on a loaded machine under -race does not.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			rec := httptest.NewRecorder()
 			start := time.Now()
 			h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, "GET", "/frame.png", nil))
