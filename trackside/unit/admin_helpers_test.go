@@ -14,9 +14,9 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/brokertest"
 	"pitwall/internal/mosquittotest"
 	"pitwall/mqtt"
-	"pitwall/mqtt/broker"
 	"pitwall/mqtt/client"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/track"
@@ -29,12 +29,7 @@ var brokers = []struct {
 	start func(t testing.TB) string
 }{
 	{"embedded", func(t testing.TB) string {
-		b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return b.URL()
+		return brokertest.Start(t).URL()
 	}},
 	{"mosquitto", func(t testing.TB) string { return mosquittotest.Start(t).URL() }},
 }
@@ -79,11 +74,11 @@ func (b *syncBuffer) String() string {
 func startAdminUnit(t testing.TB, trackID, brokerURL string, keys testKeys, logs io.Writer) *unit.Unit {
 	t.Helper()
 	cfg, err := unit.ParseConfig([]byte(fmt.Sprintf(`{
-		"track": %q, "data_dir": %q, "broker": {"url": %q},
+		"track": %q, "data_dir": %q, "broker": {"url": %q, "secret_file": %q},
 		"rules": {"duration": "10m", "min_lap": "0s"},
 		"sources": [{"type": "tcp", "name": "unused", "protocol": "zround", "addr": "127.0.0.1:1"}],
 		"admin": {"keys": [%s, %s], "clock_window": "1m"}
-	}`, trackID, t.TempDir(), brokerURL, pub(keys.admin), pub(keys.official))))
+	}`, trackID, t.TempDir(), brokerURL, brokertest.SecretFile(t), pub(keys.admin), pub(keys.official))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +128,8 @@ func newAdminClient(t testing.TB, url string, keys ...mqtt.PrivateKeyFile) *admi
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Connect(ctx, client.Config{Broker: url, ClientID: client.UniqueID("racectl-test"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	c, err := client.Connect(ctx, client.Config{Broker: url, ClientID: client.UniqueID("racectl-test"),
+		Username: "admin", Password: brokertest.Password("admin"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

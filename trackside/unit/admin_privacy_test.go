@@ -19,6 +19,7 @@ import (
 
 	"pitwall/display"
 	"pitwall/display/pngout"
+	"pitwall/internal/brokertest"
 	"pitwall/kiosk"
 	"pitwall/mqtt"
 	"pitwall/trackside/store"
@@ -62,8 +63,8 @@ func TestContactDetailsStayPrivate(t *testing.T) {
 	// A kiosk with a PNG output; every board it draws is kept.
 	dir := t.TempDir()
 	pngPath := filepath.Join(dir, "board.png")
-	cfg, err := kiosk.ParseConfig([]byte(fmt.Sprintf(`{"kiosk": "k1", "broker": {"url": %q}, "title": "Cup",
-		"width": 640, "height": 360, "outputs": {"png": %q}, "cache": %q}`, url, pngPath, filepath.Join(dir, "cache.json"))))
+	cfg, err := kiosk.ParseConfig([]byte(fmt.Sprintf(`{"kiosk": "k1", "broker": {"url": %q, "secret_file": %q}, "title": "Cup",
+		"width": 640, "height": 360, "outputs": {"png": %q}, "cache": %q}`, url, brokertest.SecretFile(t), pngPath, filepath.Join(dir, "cache.json"))))
 	if err != nil {
 		t.Fatal(err)
 	}

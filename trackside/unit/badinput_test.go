@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"pitwall/internal/brokertest"
 	"pitwall/trackside/decoder/amb"
 	"pitwall/trackside/decoder/ilap"
 	"pitwall/trackside/decoder/p3"
@@ -44,13 +45,13 @@ func TestBadDecoderInputMakesNoPhantomLaps(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.proto, func(t *testing.T) {
-			b := startEmbedded(t)
+			b := brokertest.Start(t)
 			dec := newDecoderEmulator(t)
 			cfg, err := unit.ParseConfig([]byte(fmt.Sprintf(`{
 				"track": "bad", "data_dir": %q, "broker": {"url": %q, "secret_file": %q},
 				"rules": {"duration": "10m", "min_lap": "0s"},
 				"sources": [{"type": "tcp", "name": "dec", "protocol": %q, "addr": %q}]
-			}`, t.TempDir(), b.URL(), secretFile(t), tc.proto, dec.Addr())))
+			}`, t.TempDir(), b.URL(), brokertest.SecretFile(t), tc.proto, dec.Addr())))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,48 +13,25 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/brokertest"
 	"pitwall/internal/mosquittotest"
 	"pitwall/mqtt"
-	"pitwall/mqtt/broker"
 	"pitwall/trackside/race"
 	"pitwall/trackside/store"
 	"pitwall/trackside/unit"
 )
 
 // testConfig is a trackside with one TCP ZRound decoder and short laps
-// allowed (the emulator's laps last a few hundred ms of real time).
-// testSecret is the event secret of the embedded brokers these tests
-// start; units log in with the password derived from it (the test
+// allowed (the emulator's laps last a few hundred ms of real time). Units
+// log in with the password derived from brokertest.Secret (the test
 // Mosquitto is anonymous and ignores credentials).
-var testSecret = []byte("unit-test-secret-0123456789abcdef")
-
-// secretFile writes testSecret to a file for broker.secret_file.
-func secretFile(t testing.TB) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "event.secret")
-	if err := os.WriteFile(path, testSecret, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func startEmbedded(t testing.TB) *broker.Broker {
-	t.Helper()
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0", Secret: testSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
-
 func testConfig(t testing.TB, track, brokerURL, decoderAddr string) unit.Config {
 	t.Helper()
 	cfg, err := unit.ParseConfig([]byte(fmt.Sprintf(`{
 		"track": %q, "data_dir": %q, "broker": {"url": %q, "secret_file": %q},
 		"rules": {"duration": "10m", "min_lap": "0s"},
 		"sources": [{"type": "tcp", "name": "zround", "protocol": "zround", "addr": %q, "debounce": "1ms"}]
-	}`, track, t.TempDir(), brokerURL, secretFile(t), decoderAddr)))
+	}`, track, t.TempDir(), brokerURL, brokertest.SecretFile(t), decoderAddr)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +68,7 @@ func mosquittoSub(t testing.TB, addr, topic string) []byte {
 		t.Skip("MOSQUITTO_SUB NOT INSTALLED: apt-get install mosquitto-clients — skipping")
 	}
 	host, port, _ := strings.Cut(addr, ":")
-	out, err := exec.Command(bin, "-h", host, "-p", port, "-u", "admin", "-P", mqtt.DerivePassword(testSecret, "admin"), "-t", topic, "-C", "1", "-W", "10", "-q", "1").Output()
+	out, err := exec.Command(bin, "-h", host, "-p", port, "-u", "admin", "-P", brokertest.Password("admin"), "-t", topic, "-C", "1", "-W", "10", "-q", "1").Output()
 	if err != nil {
 		t.Fatalf("mosquitto_sub %s: %v", topic, err)
 	}
@@ -109,7 +85,7 @@ func TestCrossingBecomesRetainedStandings(t *testing.T) {
 			return b.URL(), b.Addr()
 		}},
 		{"embedded", func(t *testing.T) (string, string) {
-			b := startEmbedded(t)
+			b := brokertest.Start(t)
 			return b.URL(), b.Addr()
 		}},
 	} {

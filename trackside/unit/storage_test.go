@@ -14,9 +14,9 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/brokertest"
 	"pitwall/internal/smallfs"
 	"pitwall/mqtt"
-	"pitwall/mqtt/broker"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/race"
 	"pitwall/trackside/store"
@@ -34,6 +34,7 @@ func watchStatus(t *testing.T, url, trackID string) *statusWatch {
 	t.Helper()
 	w := &statusWatch{}
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("status-watch-" + trackID).
+		SetUsername("admin").SetPassword(brokertest.Password("admin")).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond).
 		SetOnConnectHandler(func(c paho.Client) {
 			c.Subscribe(mqtt.TrackStatus(trackID), 1, func(_ paho.Client, m paho.Message) {
@@ -69,16 +70,12 @@ func (w *statusWatch) waitStorage(t *testing.T, state string) *mqtt.Status {
 
 func storageUnit(t *testing.T, dataDir, minFree string, free unit.FreeSpace) (*unit.Unit, *statusWatch, chan error) {
 	t.Helper()
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := brokertest.Start(t)
 	cfg, err := unit.ParseConfig([]byte(fmt.Sprintf(`{
-		"track": "disk", "data_dir": %q, "broker": {"url": %q}, "storage": {"min_free": %q},
+		"track": "disk", "data_dir": %q, "broker": {"url": %q, "secret_file": %q}, "storage": {"min_free": %q},
 		"rules": {"duration": "10m", "min_lap": "0s"},
 		"sources": [{"type": "sim", "name": "unused", "cars": 1}]
-	}`, dataDir, b.URL(), minFree)))
+	}`, dataDir, b.URL(), brokertest.SecretFile(t), minFree)))
 	if err != nil {
 		t.Fatal(err)
 	}
