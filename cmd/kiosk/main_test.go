@@ -3,10 +3,13 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"pitwall/kiosk"
+	"pitwall/mqtt"
+	"pitwall/mqtt/brokerfiles"
 )
 
 // TestExampleConfig keeps the shipped example valid. Its event secret,
@@ -36,5 +39,22 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if got := cfg.Boards(); len(got) != 3 {
 		t.Fatalf("example rotates %v, want 3 boards", got)
+	}
+	// A kiosk set up from the example logs in to the venue broker as set
+	// up from the shipped users list.
+	user, _, err := cfg.Broker.Credentials(mqtt.KioskUser(cfg.Kiosk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := brokerfiles.ReadUsers("../../packaging/mosquitto/mqtt-users.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range users {
+		names = append(names, u.User())
+	}
+	if !slices.Contains(names, user) {
+		t.Fatalf("the example kiosk logs in as %s, which the shipped users list (%v) does not have", user, names)
 	}
 }
