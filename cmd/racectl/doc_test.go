@@ -14,6 +14,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"pitwall/internal/brokertest"
 	"pitwall/trackside/unit"
 )
 
@@ -65,9 +66,7 @@ func TestDocExamples(t *testing.T) {
 	}
 	url := brokers[1].start(t) // a real Mosquitto
 	home, work := t.TempDir(), t.TempDir()
-	pass := filepath.Join(home, "broker.pass")
-	os.WriteFile(pass, []byte("test-password\n"), 0o600)
-	subst := map[string]string{"PITWALL_BROKER": url, "PITWALL_USERNAME": "admin-alice", "PITWALL_PASSWORD_FILE": pass}
+	subst := map[string]string{"PITWALL_BROKER": url, "PITWALL_SECRET_FILE": brokertest.SecretFile(t)}
 	exportLine := regexp.MustCompile(`(?m)^export (PITWALL_[A-Z_]+)=.*$`)
 
 	shell := exec.Command(sh, "-e")

@@ -17,9 +17,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"pitwall/internal/brokertest"
 	"pitwall/internal/mosquittotest"
 	"pitwall/mqtt"
-	"pitwall/mqtt/broker"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/race"
 	"pitwall/trackside/store"
@@ -33,27 +33,23 @@ var brokers = []struct {
 	start func(t testing.TB) string
 }{
 	{"embedded", func(t testing.TB) string {
-		b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return b.URL()
+		return brokertest.Start(t).URL()
 	}},
 	{"mosquitto", func(t testing.TB) string { return mosquittotest.Start(t).URL() }},
 }
 
 // startUnit runs a trackside that trusts the public key lines given (as
 // racectl keygen prints them), without timing inputs: tests feed its
-// track crossings as a sensor would.
+// track crossings as a sensor would. It logs in with the event secret
+// of brokertest's brokers (the test Mosquitto ignores credentials).
 func startUnit(t testing.TB, trackID, brokerURL string, keyLines ...string) *unit.Unit {
 	t.Helper()
 	cfg, err := unit.ParseConfig([]byte(fmt.Sprintf(`{
-		"track": %q, "data_dir": %q, "broker": {"url": %q},
+		"track": %q, "data_dir": %q, "broker": {"url": %q, "secret_file": %q},
 		"rules": {"duration": "10m", "min_lap": "0s"},
 		"sources": [{"type": "tcp", "name": "unused", "protocol": "zround", "addr": "127.0.0.1:1"}],
 		"admin": {"keys": [%s]}
-	}`, trackID, t.TempDir(), brokerURL, strings.Join(keyLines, ","))))
+	}`, trackID, t.TempDir(), brokerURL, brokertest.SecretFile(t), strings.Join(keyLines, ","))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +81,8 @@ func laps(t testing.TB, u *unit.Unit, n int) {
 	}
 }
 
-// cli runs racectl in-process with an environment of its own.
+// cli runs racectl in-process with an environment of its own; it logs in
+// with brokertest's event secret, as admin (racectl's default user).
 type cli struct {
 	t   testing.TB
 	env map[string]string
@@ -95,6 +92,7 @@ func newCLI(t testing.TB, brokerURL string) *cli {
 	dir := t.TempDir()
 	return &cli{t: t, env: map[string]string{
 		"XDG_CONFIG_HOME": dir, "HOME": dir, "PITWALL_BROKER": brokerURL, "PITWALL_TIMEOUT": "10s",
+		"PITWALL_SECRET_FILE": brokertest.SecretFile(t),
 	}}
 }
 
@@ -330,6 +328,29 @@ func TestRefusalReported(t *testing.T) {
 	json.Unmarshal([]byte(o), &r)
 	if code != exitRefused || r.OK || r.Tracks[0].Error == nil || r.Tracks[0].Error.Code != string(mqtt.CodeForbidden) {
 		t.Fatalf("exit %d: %s", code, o)
+	}
+}
+
+// The embedded broker, like the venue Mosquitto, lets racectl in with the
+// event secret only: without it or with another secret the connection is
+// refused and racectl says so, naming the user, before sending anything.
+func TestLoginNeedsTheEventSecret(t *testing.T) {
+	url := brokers[0].start(t)
+	c := newCLI(t, url)
+	c.keygen("alice", "admin")
+	other := filepath.Join(t.TempDir(), "other.secret")
+	os.WriteFile(other, []byte(mqtt.NewSecret()), 0o600)
+	for _, tc := range []struct{ name, secretFile, who string }{
+		{"anonymous", "", "anonymously"},
+		{"another event's secret", other, "as admin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.env["PITWALL_SECRET_FILE"] = tc.secretFile
+			_, stderr, code := c.run("status", "--track", "1", "--timeout", "1s")
+			if code != exitNoReply || !strings.Contains(stderr, "cannot connect to broker "+url+" "+tc.who) {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+		})
 	}
 }
 

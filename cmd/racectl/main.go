@@ -189,6 +189,7 @@ func registerGlobal(fs *flag.FlagSet, g *globalFlags) {
 	fs.StringVar(&g.broker, "broker", "", "broker URL, tcp://host:1883 (env PITWALL_BROKER)")
 	fs.StringVar(&g.username, "username", "", "broker user name (env PITWALL_USERNAME)")
 	fs.StringVar(&g.passwordFile, "password-file", "", "file holding the broker password (env PITWALL_PASSWORD_FILE)")
+	fs.StringVar(&g.secretFile, "secret-file", "", "the event secret; the broker password is derived from it (env PITWALL_SECRET_FILE)")
 	fs.StringVar(&g.key, "key", "", "key id or key file (env PITWALL_KEY; default: the only key in the key dir)")
 	fs.StringVar(&g.tracks, "tracks", "", "tracks an event-wide command waits for, e.g. 1,2 (env PITWALL_TRACKS; default: every online track)")
 	fs.DurationVar(&g.timeout, "timeout", 0, "how long to wait for each reply (env PITWALL_TIMEOUT; default 5s)")
@@ -414,8 +415,9 @@ Commands:
 		fmt.Fprintf(w, "  %-24s %s\n", c.path, c.help)
 	}
 	fmt.Fprint(w, `
-Every command takes --broker, --username, --password-file, --key, --track,
---tracks, --timeout, --json and -q (flags > environment > config file).
+Every command takes --broker, --username, --secret-file (or --password-file),
+--key, --track, --tracks, --timeout, --json and -q (flags > environment >
+config file).
 Exit status: 0 ok, 1 refused by a trackside, 2 bad flags/config/key
 (nothing sent), 3 no reply or no broker.
 `)

@@ -119,6 +119,13 @@ func TestEveryCommandHasASubcommand(t *testing.T) {
 	}
 }
 
+// Distinct event secrets, to tell which one a password was derived from.
+const (
+	fileSecret = "file-secret-0123456789abcdef0123456789"
+	envSecret  = "env-secret-0123456789abcdef0123456789"
+	flagSecret = "flag-secret-0123456789abcdef0123456789"
+)
+
 // Settings come from flags over environment over the config file; errors
 // name the flag, variable or file key at fault.
 func TestSettingsPrecedence(t *testing.T) {
@@ -148,6 +155,27 @@ func TestSettingsPrecedence(t *testing.T) {
 		t.Fatalf("flags over env: %+v %v", s, err)
 	}
 
+	// The event secret: flags over environment over the file; the
+	// password is derived for the user, who defaults to admin.
+	os.WriteFile(filepath.Join(cfgDir, "event.secret"), []byte(fileSecret+"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "env.secret"), []byte(envSecret), 0o600)
+	os.WriteFile(filepath.Join(dir, "flag.secret"), []byte(flagSecret), 0o600)
+	os.WriteFile(cfg, []byte(`{"broker": "tcp://file:1883", "secret_file": "event.secret"}`), 0o600)
+	env = map[string]string{"XDG_CONFIG_HOME": dir}
+	s, err = resolveSettings(globalFlags{}, get, true)
+	if err != nil || s.Username != "admin" || s.Password != mqtt.DerivePassword([]byte(fileSecret), "admin") {
+		t.Fatalf("secret from the file: %+v %v", s, err)
+	}
+	env["PITWALL_SECRET_FILE"], env["PITWALL_USERNAME"] = filepath.Join(dir, "env.secret"), "admin-env"
+	s, err = resolveSettings(globalFlags{}, get, true)
+	if err != nil || s.Username != "admin-env" || s.Password != mqtt.DerivePassword([]byte(envSecret), "admin-env") {
+		t.Fatalf("secret from env over the file: %+v %v", s, err)
+	}
+	s, err = resolveSettings(globalFlags{secretFile: filepath.Join(dir, "flag.secret"), username: "admin-flag"}, get, true)
+	if err != nil || s.Username != "admin-flag" || s.Password != mqtt.DerivePassword([]byte(flagSecret), "admin-flag") {
+		t.Fatalf("secret from the flag over env: %+v %v", s, err)
+	}
+
 	for _, tc := range []struct {
 		name string
 		g    globalFlags
@@ -163,6 +191,10 @@ func TestSettingsPrecedence(t *testing.T) {
 		{"missing password file", globalFlags{}, map[string]string{"PITWALL_PASSWORD_FILE": "/nonexistent/pass"}, `{"broker": "tcp://x:1", "username": "u"}`, "password file (from PITWALL_PASSWORD_FILE)"},
 		{"password without user", globalFlags{broker: "tcp://x:1", passwordFile: filepath.Join(dir, "envpass")}, nil, "{}", "needs a username"},
 		{"no broker", globalFlags{}, nil, "{}", "no broker"},
+		{"missing secret file", globalFlags{broker: "tcp://x:1"}, map[string]string{"PITWALL_SECRET_FILE": "/nonexistent/event.secret"}, "{}", "event secret (from PITWALL_SECRET_FILE): read event secret: open /nonexistent/event.secret"},
+		{"short secret in file", globalFlags{broker: "tcp://x:1"}, nil, `{"secret_file": "pass"}`, "event secret (from secret_file in " + cfg + "): " + filepath.Join(cfgDir, "pass") + ": event secret of 9 characters"},
+		{"secret and password", globalFlags{broker: "tcp://x:1", secretFile: filepath.Join(dir, "flag.secret")}, map[string]string{"PITWALL_PASSWORD_FILE": filepath.Join(dir, "envpass")}, "{}", "a password file (from PITWALL_PASSWORD_FILE) and an event secret (from --secret-file): set one of them, not both"},
+		{"secret for a trackside user", globalFlags{broker: "tcp://x:1", secretFile: filepath.Join(dir, "flag.secret"), username: "trackside-1"}, nil, "{}", `username "trackside-1" (from --username): racectl logs in as an admin`},
 		{"bad track", globalFlags{broker: "tcp://x:1", tracks: "1,Two"}, nil, "{}", "tracks (from --tracks)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,7 @@ type envFunc func(string) string
 // fileSettings is racectl.json: every key optional.
 //
 //	{"broker": "tcp://192.168.1.10:1883", "username": "admin-alice",
-//	 "password_file": "broker.pass", "key": "alice", "tracks": ["1", "2"],
+//	 "secret_file": "event.secret", "key": "alice", "tracks": ["1", "2"],
 //	 "timeout": "5s"}
 //
 // Relative paths are relative to the file's directory.
@@ -27,6 +27,7 @@ type fileSettings struct {
 	Broker       string            `json:"broker"`
 	Username     string            `json:"username"`
 	PasswordFile string            `json:"password_file"`
+	SecretFile   string            `json:"secret_file"`
 	Key          string            `json:"key"`
 	Tracks       []string          `json:"tracks"`
 	Timeout      jsonconf.Duration `json:"timeout"`
@@ -45,13 +46,18 @@ type settings struct {
 
 // globalFlags are the flags every command accepts.
 type globalFlags struct {
-	config, broker, username, passwordFile, key string
-	tracks                                      string
-	timeout                                     time.Duration
-	json, quiet                                 bool
+	config, broker, username, passwordFile, secretFile, key string
+	tracks                                                  string
+	timeout                                                 time.Duration
+	json, quiet                                             bool
 }
 
 const defaultTimeout = 5 * time.Second
+
+// defaultAdminUser is the broker user racectl logs in as with the event
+// secret and no username: the one admin name the shipped users list
+// (packaging/mosquitto/mqtt-users.txt) has.
+const defaultAdminUser = mqtt.AdminUser
 
 // resolveSettings merges flags over environment over the config file and
 // validates the result; errors name the flag, variable or file key at fault.
@@ -104,6 +110,7 @@ func resolveSettings(g globalFlags, env envFunc, needKey bool) (settings, error)
 	s.Broker = pick("broker", g.broker, "--broker", "PITWALL_BROKER", fs.Broker, "broker")
 	s.Username = pick("username", g.username, "--username", "PITWALL_USERNAME", fs.Username, "username")
 	passFile := pick("password", g.passwordFile, "--password-file", "PITWALL_PASSWORD_FILE", rel(fs.PasswordFile), "password_file")
+	secretFile := pick("secret", g.secretFile, "--secret-file", "PITWALL_SECRET_FILE", rel(fs.SecretFile), "secret_file")
 	key := pick("key", g.key, "--key", "PITWALL_KEY", fs.Key, "key")
 	if s.from["key"] == inFile("key") && strings.ContainsRune(key, os.PathSeparator) {
 		key = rel(key)
@@ -115,6 +122,23 @@ func resolveSettings(g globalFlags, env envFunc, needKey bool) (settings, error)
 	}
 	if err := (client.Config{Broker: s.Broker, ClientID: "racectl"}).Validate(); err != nil {
 		return s, fmt.Errorf("broker (from %s): %w", s.from["broker"], err)
+	}
+	if passFile != "" && secretFile != "" {
+		return s, fmt.Errorf("a password file (from %s) and an event secret (from %s): set one of them, not both", s.from["password"], s.from["secret"])
+	}
+	if secretFile != "" {
+		secret, err := mqtt.ReadSecret(secretFile)
+		if err != nil {
+			return s, fmt.Errorf("event secret (from %s): %w", s.from["secret"], err)
+		}
+		if s.Username == "" {
+			s.Username, s.from["username"] = defaultAdminUser, "the default for an event secret"
+		}
+		user, err := mqtt.ParseUser(s.Username)
+		if err != nil || user.Kind != mqtt.KindAdmin {
+			return s, fmt.Errorf("username %q (from %s): racectl logs in as an admin, want admin or admin-<name>", s.Username, s.from["username"])
+		}
+		s.Password = mqtt.DerivePassword(secret, s.Username)
 	}
 	if passFile != "" {
 		b, err := os.ReadFile(passFile)
