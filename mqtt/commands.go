@@ -28,6 +28,7 @@ const (
 	CmdQueue           = "race.queue"   // RacerIDArgs (racer)
 	CmdUnqueue         = "race.unqueue" // RacerIDArgs
 	CmdLoad            = "race.load"    // LoadArgs: next in queue, or a racer
+	CmdBind            = "race.bind"    // BindArgs: the loaded race's transponder, before the start
 	CmdStart           = "race.start"
 	CmdPause           = "race.pause"
 	CmdResume          = "race.resume"
@@ -71,6 +72,7 @@ var Commands = map[string]CommandSpec{
 	CmdRacerImport:      {Role: RoleAdmin, Event: true},
 
 	CmdQueue: {Role: RoleOfficial}, CmdUnqueue: {Role: RoleOfficial}, CmdLoad: {Role: RoleOfficial},
+	CmdBind:  {Role: RoleOfficial},
 	CmdStart: {Role: RoleOfficial}, CmdPause: {Role: RoleOfficial}, CmdResume: {Role: RoleOfficial},
 	CmdReset: {Role: RoleOfficial}, CmdCapture: {Role: RoleOfficial}, CmdUndoFalseFinish: {Role: RoleOfficial},
 	CmdDNF: {Role: RoleOfficial}, CmdEnd: {Role: RoleOfficial}, CmdSubmit: {Role: RoleOfficial},
@@ -115,7 +117,10 @@ type RacerContactArgs struct {
 	Phone *string `json:"phone,omitempty"`
 }
 
-// RacerTransponderArgs binds a transponder (car) to a racer.
+// RacerTransponderArgs sets the transponder (car) of a racer, "" clears it.
+// The racer's races are bound to it when they are loaded, so crossings of
+// other cars do not time them; without one a race learns the first
+// transponder that crosses after its load.
 type RacerTransponderArgs struct {
 	ID          string `json:"id"`
 	Transponder string `json:"transponder"`
@@ -134,6 +139,7 @@ type RacerResult struct {
 	Country      string `json:"country,omitempty"`
 	Email        string `json:"email,omitempty"`
 	Phone        string `json:"phone,omitempty"`
+	Transponder  string `json:"transponder,omitempty"`
 	Disqualified bool   `json:"disqualified,omitempty"`
 }
 
@@ -161,6 +167,13 @@ type RowRefusal struct {
 // LoadArgs loads the racer named, or the next in the queue when empty.
 type LoadArgs struct {
 	Racer string `json:"racer,omitempty"`
+}
+
+// BindArgs binds the loaded race, before its start, to a transponder in
+// place of its racer's (or the one it learned); "" unbinds it, so it learns
+// the next transponder that crosses.
+type BindArgs struct {
+	Transponder string `json:"transponder"`
 }
 
 // ResetArgs adds (+1) or removes (−1) an off-track reset.

@@ -234,3 +234,119 @@ func TestRefusalAuditsCapped(t *testing.T) {
 		t.Fatalf("%d audits, %d replies; want 2 and 5", n, len(r.replies))
 	}
 }
+
+func (r *rig) crossTx(transponder string) {
+	r.clock += 12e9
+	c := crossing.Crossing{Source: "t", MonoNS: r.clock, Clock: crossing.ClockHost, Transponder: transponder}
+	if err := r.tr.Sink(context.Background(), c); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *rig) shown(id string) mqtt.RacerResult {
+	r.t.Helper()
+	var rr mqtt.RacerResult
+	if err := json.Unmarshal(r.ok("1", mqtt.CmdRacerShow, mqtt.RacerIDArgs{ID: id}).Result, &rr); err != nil {
+		r.t.Fatal(err)
+	}
+	return rr
+}
+
+// A racer's transponder, set event-wide, binds each of their races at
+// load; race.bind changes the loaded race's binding until the start; a bad
+// transponder is refused and changes nothing.
+func TestTransponderCommands(t *testing.T) {
+	r := newRig(t)
+	r.ok("*", mqtt.CmdRacerAdd, mqtt.RacerArgs{ID: "r1", Name: "Ann"})
+	r.ok("*", mqtt.CmdRacerTransponder, mqtt.RacerTransponderArgs{ID: "r1", Transponder: "1001"})
+	if got := r.shown("r1").Transponder; got != "1001" {
+		t.Fatalf("racer show: transponder %q, want 1001", got)
+	}
+	if rep := r.run("*", mqtt.CmdRacerTransponder, mqtt.RacerTransponderArgs{ID: "r1", Transponder: "car 7"}); rep.OK || rep.Error.Code != mqtt.CodeBadArgs {
+		t.Fatalf("bad transponder: %+v", rep)
+	}
+	if rep := r.run("*", mqtt.CmdRacerTransponder, mqtt.RacerTransponderArgs{ID: "nobody", Transponder: "1"}); rep.OK || rep.Error.Code != mqtt.CodeFailed {
+		t.Fatalf("transponder of an unknown racer: %+v", rep)
+	}
+	// A later change of another field keeps the transponder.
+	r.ok("*", mqtt.CmdRacerUpdate, mqtt.RacerUpdateArgs{ID: "r1", Name: ptr("Annie")})
+	if got := r.shown("r1").Transponder; got != "1001" {
+		t.Fatalf("after racer.update: transponder %q, want 1001", got)
+	}
+
+	r.ok("1", mqtt.CmdLoad, mqtt.LoadArgs{Racer: "r1"})
+	if cur := r.tr.Current(); cur.Transponder != "1001" || cur.Binding != race.BoundPreset {
+		t.Fatalf("loaded race bound to %q (%s), want the racer's 1001", cur.Transponder, cur.Binding)
+	}
+	if rep := r.run("*", mqtt.CmdBind, mqtt.BindArgs{Transponder: "2002"}); rep.OK || rep.Error.Code != mqtt.CodeWrongTarget {
+		t.Fatalf("race.bind to the event: %+v", rep)
+	}
+	if rep := r.run("1", mqtt.CmdBind, mqtt.BindArgs{Transponder: "no/slash"}); rep.OK || rep.Error.Code != mqtt.CodeBadArgs {
+		t.Fatalf("race.bind to a bad transponder: %+v", rep)
+	}
+	r.ok("1", mqtt.CmdBind, mqtt.BindArgs{Transponder: "2002"})
+	if cur := r.tr.Current(); cur.Transponder != "2002" || cur.Binding != race.BoundPreset {
+		t.Fatalf("after race.bind: %q (%s), want 2002", cur.Transponder, cur.Binding)
+	}
+	r.ok("1", mqtt.CmdStart, nil)
+	r.crossTx("1001") // the racer's usual car: not this race's now
+	r.crossTx("2002") // the start was timed at the command: one lap of 24 s
+	if cur := r.tr.Current(); len(cur.Laps) != 1 || cur.Laps[0].Time != 24*time.Second {
+		t.Fatalf("laps %+v, want one lap of 24s ending at 2002's crossing", cur.Laps)
+	}
+	if rep := r.run("1", mqtt.CmdBind, mqtt.BindArgs{Transponder: "3003"}); rep.OK || rep.Error.Code != mqtt.CodeFailed {
+		t.Fatalf("race.bind after the start: %+v", rep)
+	}
+	if cur := r.tr.Current(); cur.Transponder != "2002" {
+		t.Fatalf("a refused race.bind changed the binding to %q", cur.Transponder)
+	}
+	r.ok("1", mqtt.CmdEnd, nil)
+	r.ok("1", mqtt.CmdSubmit, nil)
+
+	// Cleared: the next race learns the first car that crosses.
+	r.ok("*", mqtt.CmdRacerTransponder, mqtt.RacerTransponderArgs{ID: "r1", Transponder: ""})
+	r.ok("1", mqtt.CmdLoad, mqtt.LoadArgs{Racer: "r1"})
+	if cur := r.tr.Current(); cur.Transponder != "" {
+		t.Fatalf("race of a racer without transponder bound to %q", cur.Transponder)
+	}
+	r.ok("1", mqtt.CmdDiscard, nil)
+}
+
+// An import with a transponder column sets (or clears) transponders; one
+// without it keeps them.
+func TestImportTransponders(t *testing.T) {
+	r := newRig(t)
+	r.ok("*", mqtt.CmdRacerImport, mqtt.ImportArgs{CSV: "id,display_name,transponder\nr1,Ann,1001\nr2,Bob,\n"})
+	if a, b := r.shown("r1").Transponder, r.shown("r2").Transponder; a != "1001" || b != "" {
+		t.Fatalf("imported transponders %q %q, want 1001 and none", a, b)
+	}
+	r.ok("1", mqtt.CmdLoad, mqtt.LoadArgs{Racer: "r1"})
+	if cur := r.tr.Current(); cur.Transponder != "1001" || cur.Binding != race.BoundPreset {
+		t.Fatalf("race of an imported racer bound to %q (%s)", cur.Transponder, cur.Binding)
+	}
+	r.ok("1", mqtt.CmdDiscard, nil)
+
+	r.ok("*", mqtt.CmdRacerImport, mqtt.ImportArgs{CSV: "id,display_name\nr1,Annie\n"})
+	if rr := r.shown("r1"); rr.Transponder != "1001" || rr.Name != "Annie" {
+		t.Fatalf("import without a transponder column: %+v, want 1001 kept", rr)
+	}
+	r.ok("1", mqtt.CmdLoad, mqtt.LoadArgs{Racer: "r1"})
+	if cur := r.tr.Current(); cur.Transponder != "1001" {
+		t.Fatalf("after an import without transponders the race is bound to %q", cur.Transponder)
+	}
+	r.ok("1", mqtt.CmdDiscard, nil)
+
+	rep := r.run("*", mqtt.CmdRacerImport, mqtt.ImportArgs{CSV: "id,display_name,transponder\nr1,Ann,\nr2,Bob,car 2\n"})
+	var res mqtt.ImportResult
+	json.Unmarshal(rep.Result, &res)
+	if rep.OK || len(res.Refused) != 1 || res.Refused[0].Line != 3 || res.Refused[0].Reason != "transponder: want 1-32 of [A-Za-z0-9._:-]" {
+		t.Fatalf("import with a bad transponder: %+v %+v", rep, res)
+	}
+	if got := r.shown("r1").Transponder; got != "1001" {
+		t.Fatalf("a refused import changed r1's transponder to %q", got)
+	}
+	r.ok("*", mqtt.CmdRacerImport, mqtt.ImportArgs{CSV: "id,display_name,transponder\nr1,Ann,\n"})
+	if got := r.shown("r1").Transponder; got != "" {
+		t.Fatalf("an empty transponder cell left %q", got)
+	}
+}

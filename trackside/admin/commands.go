@@ -15,6 +15,7 @@ import (
 	"pitwall/trackside/race"
 	"pitwall/trackside/racercsv"
 	"pitwall/trackside/store"
+	"pitwall/trackside/track"
 )
 
 // result of a command: a JSON result, or streamed chunks already sent.
@@ -125,8 +126,18 @@ func prepare(h *Handler, cmd mqtt.Command) (exec, error) {
 		if err := args(cmd, &a); err != nil {
 			return nil, err
 		}
-		// race.Racer has no transponder in this build: refuse, changing nothing.
-		return nil, mqtt.Errorf(mqtt.CodeUnknownCommand, "%s: this build cannot bind transponders to racers yet", cmd.Name)
+		tr := strings.TrimSpace(a.Transponder)
+		if tr != "" {
+			if err := race.ValidateTransponder(tr); err != nil {
+				return nil, badArgs(cmd, "%v", err)
+			}
+		}
+		return func(ctx context.Context) (result, error) {
+			return result{}, t.UpdateRacer(ctx, who, cmd.Name, a.ID, func(r *race.Racer) error {
+				r.Transponder = tr
+				return nil
+			})
+		}, nil
 	case mqtt.CmdRacerDisqualify, mqtt.CmdRacerReinstate:
 		var a mqtt.RacerIDArgs
 		if err := args(cmd, &a); err != nil {
@@ -158,7 +169,7 @@ func prepare(h *Handler, cmd mqtt.Command) (exec, error) {
 				return result{}, fmt.Errorf("no racer %q", a.ID)
 			}
 			return asResult(mqtt.RacerResult{ID: r.ID, Name: r.Name, FullName: r.FullName, Country: r.Country,
-				Email: r.Email, Phone: r.Phone, Disqualified: r.Disqualified})
+				Email: r.Email, Phone: r.Phone, Transponder: r.Transponder, Disqualified: r.Disqualified})
 		}, nil
 	case mqtt.CmdRacerImport:
 		return prepareImport(h, cmd)
@@ -186,6 +197,18 @@ func prepare(h *Handler, cmd mqtt.Command) (exec, error) {
 			_, err := t.LoadRacer(ctx, who, a.Racer)
 			return result{}, err
 		}, nil
+	case mqtt.CmdBind:
+		var a mqtt.BindArgs
+		if err := args(cmd, &a); err != nil {
+			return nil, err
+		}
+		tr := strings.TrimSpace(a.Transponder)
+		if tr != "" {
+			if err := race.ValidateTransponder(tr); err != nil {
+				return nil, badArgs(cmd, "%v", err)
+			}
+		}
+		return func(ctx context.Context) (result, error) { _, err := t.BindTransponder(ctx, who, tr); return result{}, err }, nil
 	case mqtt.CmdStart:
 		return engine(t.Start)
 	case mqtt.CmdPause:
@@ -396,11 +419,6 @@ func prepareImport(h *Handler, cmd mqtt.Command) (exec, error) {
 	if err != nil {
 		return nil, badArgs(cmd, "%v", err)
 	}
-	for _, r := range rows {
-		if r.Transponder != "" {
-			refused = append(refused, mqtt.RowRefusal{Line: r.Line, Reason: "transponder: this build cannot bind transponders to racers yet"})
-		}
-	}
 	res := mqtt.ImportResult{DryRun: a.DryRun, Refused: refused}
 	if len(refused) > 0 && !a.DryRun {
 		raw, _ := json.Marshal(res)
@@ -433,7 +451,9 @@ func prepareImport(h *Handler, cmd mqtt.Command) (exec, error) {
 		for i, r := range rows {
 			racers[i] = r.Racer
 		}
-		n, err := t.PutRacers(ctx, cmd.Key, racers)
+		// Every row of a file says the same: it has a transponder column or not.
+		keep := len(rows) > 0 && !rows[0].SaysTransponder
+		n, err := t.PutRacers(ctx, cmd.Key, racers, track.ImportOptions{KeepTransponders: keep})
 		if err != nil {
 			return result{}, err
 		}

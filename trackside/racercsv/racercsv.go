@@ -10,7 +10,9 @@
 //	display_name  name on the boards (public), required
 //	email, phone  contact details (private)
 //	country       ISO 3166-1 alpha-2 (public)
-//	transponder   transponder / car number
+//	transponder   transponder / car number: the racer's races are bound to
+//	              it at load; "" clears it. Without this column an import
+//	              leaves the transponders of racers that exist as they are.
 package racercsv
 
 import (
@@ -27,9 +29,12 @@ import (
 
 // Row is one accepted row.
 type Row struct {
-	Line        int
-	Racer       race.Racer
-	Transponder string
+	Line  int
+	Racer race.Racer // Racer.Transponder from the transponder column
+	// SaysTransponder: the file has a transponder column, so the row sets
+	// the racer's transponder ("" clears it). Without one an import keeps
+	// the transponders racers have.
+	SaysTransponder bool
 }
 
 // MaxRows bounds one import.
@@ -88,9 +93,11 @@ func Parse(data []byte) ([]Row, []mqtt.RowRefusal, error) {
 			}
 			return ""
 		}
-		r := Row{Line: line, Transponder: get("transponder"), Racer: race.Racer{
+		_, saysTransponder := col["transponder"]
+		r := Row{Line: line, SaysTransponder: saysTransponder, Racer: race.Racer{
 			ID: get("id"), FullName: get("name"), Name: get("display_name"),
 			Email: get("email"), Phone: get("phone"), Country: strings.ToUpper(get("country")),
+			Transponder: get("transponder"),
 		}}
 		if reason := check(r, seen); reason != "" {
 			refused = append(refused, mqtt.RowRefusal{Line: line, Reason: reason})
@@ -128,6 +135,9 @@ func fieldOf(err error) string {
 	}
 	if _, rest, ok := strings.Cut(msg, ": "); ok {
 		msg = rest // drop "racer <id>: ": an id may read like a field name
+	}
+	if strings.HasPrefix(msg, "transponder ") { // before the value, which may read like a field name
+		return "transponder: want 1-32 of [A-Za-z0-9._:-]"
 	}
 	for _, f := range []string{"email", "phone", "full name", "country", "name"} {
 		if strings.Contains(msg, f) {

@@ -16,17 +16,21 @@ func TestParseRefusesEachBadRowWithItsReason(t *testing.T) {
 		"r7,Ed,Ed,,,GBR,\n" + // line 7: country
 		"r8,Fi,Fi\n" + // line 8: short row
 		"r 9,Gu,Gu,,,,\n" + // line 9: bad id
-		"email,Hu,,,,,\n" // line 10: an id that reads like a field
+		"email,Hu,,,,,\n" + // line 10: an id that reads like a field
+		"r11,Io,Io,,,,car 7\n" + // line 11: transponder with a space
+		"r12,Jo,Jo,,,,name\n" // line 12: a transponder that reads like a field, accepted
 	rows, refused, err := Parse([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Racer.ID != "r1" || rows[0].Racer.Country != "GB" || rows[0].Racer.FullName != "Ann Lee" ||
-		rows[0].Racer.Name != "Ann" || rows[0].Transponder != "1001" || rows[0].Line != 2 {
+	if len(rows) != 2 || rows[0].Racer.ID != "r1" || rows[0].Racer.Country != "GB" || rows[0].Racer.FullName != "Ann Lee" ||
+		rows[0].Racer.Name != "Ann" || rows[0].Racer.Transponder != "1001" || !rows[0].SaysTransponder || rows[0].Line != 2 ||
+		rows[1].Racer.ID != "r12" || rows[1].Racer.Transponder != "name" {
 		t.Fatalf("rows %+v", rows)
 	}
 	want := map[int]string{3: "id is empty", 4: "display_name is empty", 5: "email is not an address",
-		6: "also on line 2", 7: "country", 8: "3 fields", 9: "id: want", 10: "display_name is empty"}
+		6: "also on line 2", 7: "country", 8: "3 fields", 9: "id: want", 10: "display_name is empty",
+		11: "transponder: want 1-32 of"}
 	if len(refused) != len(want) {
 		t.Fatalf("refused %+v", refused)
 	}
@@ -34,9 +38,18 @@ func TestParseRefusesEachBadRowWithItsReason(t *testing.T) {
 		if !strings.Contains(r.Reason, want[r.Line]) {
 			t.Errorf("line %d: %q, want %q", r.Line, r.Reason, want[r.Line])
 		}
-		if strings.Contains(r.Reason, "not-an-address") {
+		if strings.Contains(r.Reason, "not-an-address") || strings.Contains(r.Reason, "car 7") {
 			t.Errorf("line %d: reason quotes the value", r.Line)
 		}
+	}
+}
+
+// Without a transponder column a row does not say what the racer's
+// transponder is (an import then keeps the stored one).
+func TestParseWithoutTransponderColumn(t *testing.T) {
+	rows, refused, err := Parse([]byte("id,display_name\nr1,Ann\n"))
+	if err != nil || len(refused) != 0 || len(rows) != 1 || rows[0].SaysTransponder || rows[0].Racer.Transponder != "" {
+		t.Fatalf("%+v %+v %v", rows, refused, err)
 	}
 }
 

@@ -125,7 +125,7 @@ func (t *Track) AddRacer(ctx context.Context, who string, r race.Racer) error {
 		if err := tx.PutRacer(r); err != nil {
 			return race.Effect{}, err
 		}
-		t.racers[r.ID] = racerInfo{name: r.Name}
+		t.racers[r.ID] = racerInfo{name: r.Name, transponder: r.Transponder}
 		return race.Effect{}, nil
 	})
 	return err
@@ -156,7 +156,7 @@ func (t *Track) UpdateRacer(ctx context.Context, who, name, id string, fn func(*
 		if r.Name != old.Name {
 			out.standings, out.race = true, true // names are on the boards
 		}
-		t.racers[id] = racerInfo{name: r.Name, dq: r.Disqualified}
+		t.racers[id] = racerInfo{name: r.Name, dq: r.Disqualified, transponder: r.Transponder}
 		return race.Effect{}, nil
 	})
 	return err
@@ -165,9 +165,17 @@ func (t *Track) UpdateRacer(ctx context.Context, who, name, id string, fn func(*
 // ImportCount is what PutRacers did.
 type ImportCount struct{ Added, Updated int }
 
+// ImportOptions say what an import leaves as it is.
+type ImportOptions struct {
+	// KeepTransponders: a racer that exists keeps its stored transponder
+	// (the import's file has no transponder column, so it does not say);
+	// otherwise each racer gets the transponder given, "" clearing it.
+	KeepTransponders bool
+}
+
 // PutRacers creates or updates racers in one transaction: all of them or,
 // if one is refused, none. Disqualifications are kept.
-func (t *Track) PutRacers(ctx context.Context, who string, rs []race.Racer) (ImportCount, error) {
+func (t *Track) PutRacers(ctx context.Context, who string, rs []race.Racer, o ImportOptions) (ImportCount, error) {
 	var n ImportCount
 	_, err := t.do(ctx, who, "racer.import", fmt.Sprintf("%d racers", len(rs)), func(tx *store.Tx, _ int64, out *outbound) (race.Effect, error) {
 		n = ImportCount{}
@@ -187,6 +195,9 @@ func (t *Track) PutRacers(ctx context.Context, who string, rs []race.Racer) (Imp
 		for _, r := range rs {
 			old, had := t.racers[r.ID]
 			r.Disqualified = old.dq
+			if had && o.KeepTransponders {
+				r.Transponder = old.transponder
+			}
 			if err := tx.PutRacer(r); err != nil {
 				// Validated above: a refusal here is the store's.
 				return race.Effect{}, storeFail{err}
@@ -199,7 +210,7 @@ func (t *Track) PutRacers(ctx context.Context, who string, rs []race.Racer) (Imp
 			} else {
 				n.Added++
 			}
-			next[r.ID] = racerInfo{name: r.Name, dq: r.Disqualified}
+			next[r.ID] = racerInfo{name: r.Name, dq: r.Disqualified, transponder: r.Transponder}
 		}
 		for id, ri := range next {
 			t.racers[id] = ri
