@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"pitwall/mqtt"
+	"pitwall/trackside/race"
 )
 
 // command is one racectl subcommand: the words that name it, the signed
@@ -40,6 +41,18 @@ func noArgs(*flag.FlagSet, cmdIO) argsFunc { return func() (any, error) { return
 func need(flagName, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return usageErr("--%s is needed", flagName)
+	}
+	return nil
+}
+
+// checkTransponder refuses, before anything is sent, a transponder id no
+// decoder reports ("" is none).
+func checkTransponder(tr string) error {
+	if tr == "" {
+		return nil
+	}
+	if err := race.ValidateTransponder(tr); err != nil {
+		return usageErr("--transponder: %v", err)
 	}
 	return nil
 }
@@ -179,15 +192,22 @@ var commands = []command{
 				return mqtt.RacerContactArgs{ID: *id, Email: email.ptr(), Phone: phone.ptr()}, nil
 			}
 		}},
-	{path: "racer transponder", name: mqtt.CmdRacerTransponder, help: "bind a transponder (car) to a racer",
+	{path: "racer transponder", name: mqtt.CmdRacerTransponder, help: "set a racer's transponder (car), bound to their races at load (\"\" clears)",
 		flags: func(fs *flag.FlagSet, _ cmdIO) argsFunc {
 			id := racerID(fs)
-			tr := fs.String("transponder", "", "transponder / car number")
+			var tr optional
+			fs.Var(&tr, "transponder", "transponder / car number as the decoder reports it (\"\" clears)")
 			return func() (any, error) {
-				if err := errors.Join(need("id", *id), need("transponder", *tr)); err != nil {
-					return nil, usageErr("%v", err)
+				if err := need("id", *id); err != nil {
+					return nil, err
 				}
-				return mqtt.RacerTransponderArgs{ID: *id, Transponder: *tr}, nil
+				if !tr.set {
+					return nil, usageErr("--transponder is needed (--transponder \"\" clears it)")
+				}
+				if err := checkTransponder(tr.v); err != nil {
+					return nil, err
+				}
+				return mqtt.RacerTransponderArgs{ID: *id, Transponder: tr.v}, nil
 			}
 		}},
 	racerIDCommand("racer disqualify", mqtt.CmdRacerDisqualify, "disqualify a racer (off every board)"),
@@ -202,6 +222,20 @@ var commands = []command{
 		flags: func(fs *flag.FlagSet, _ cmdIO) argsFunc {
 			r := fs.String("racer", "", "racer id (default: next in the queue)")
 			return func() (any, error) { return mqtt.LoadArgs{Racer: *r}, nil }
+		}},
+	{path: "race bind", name: mqtt.CmdBind, help: "bind the loaded race to a transponder before its start (--unbind: learn the first car)",
+		flags: func(fs *flag.FlagSet, _ cmdIO) argsFunc {
+			tr := fs.String("transponder", "", "transponder / car number as the decoder reports it")
+			unbind := fs.Bool("unbind", false, "no transponder: the race learns the first one that crosses")
+			return func() (any, error) {
+				if (*tr == "") == !*unbind {
+					return nil, usageErr("give --transponder or --unbind")
+				}
+				if err := checkTransponder(*tr); err != nil {
+					return nil, err
+				}
+				return mqtt.BindArgs{Transponder: *tr}, nil
+			}
 		}},
 	{path: "race start", name: mqtt.CmdStart, help: "start the loaded race", flags: noArgs},
 	{path: "race pause", name: mqtt.CmdPause, help: "pause the race", flags: noArgs},

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"testing"
@@ -364,3 +365,64 @@ func mustBytes(t testing.TB, path string) []byte {
 }
 
 func mustRead(t testing.TB, path string) io.Reader { return bytes.NewReader(mustBytes(t, path)) }
+
+// Transponders through racectl: a racer's, set event-wide, binds the race
+// loaded for them; race bind changes the loaded race's before the start;
+// a transponder no decoder reports is refused before anything is sent.
+func TestTransponders(t *testing.T) {
+	url := brokers[0].start(t)
+	c := newCLI(t, url)
+	pub := c.keygen("alice", "admin")
+	u := startUnit(t, "1", url, pub)
+	c.waitReady("1")
+	zoe := strings.TrimSpace(c.ok("racer", "add", "--display", "Zoë", "--tracks", "1", "-q"))
+	c.ok("racer", "transponder", "--id", zoe, "--transponder", "1001", "--tracks", "1")
+	if show := c.ok("racer", "show", "--id", zoe, "--track", "1"); !regexp.MustCompile(`(?m)^transponder\s+1001$`).MatchString(show) {
+		t.Fatalf("racer show:\n%s", show)
+	}
+	for _, args := range [][]string{
+		{"racer", "transponder", "--id", zoe, "--tracks", "1"},
+		{"racer", "transponder", "--id", zoe, "--transponder", "car 7", "--tracks", "1"},
+		{"race", "bind", "--track", "1"},
+		{"race", "bind", "--track", "1", "--transponder", "7", "--unbind"},
+	} {
+		if _, stderr, code := c.run(args...); code != exitUsage {
+			t.Errorf("racectl %s: exit %d, want %d (usage)\n%s", strings.Join(args, " "), code, exitUsage, stderr)
+		}
+	}
+
+	c.ok("race", "load", "--track", "1", "--racer", zoe)
+	if cur := u.Track().Current(); cur.Transponder != "1001" {
+		t.Fatalf("loaded race bound to %q, want the racer's 1001", cur.Transponder)
+	}
+	c.ok("race", "bind", "--track", "1", "--transponder", "2002")
+	if cur := u.Track().Current(); cur.Transponder != "2002" || cur.Binding != race.BoundPreset {
+		t.Fatalf("after race bind: %q (%s)", cur.Transponder, cur.Binding)
+	}
+	c.ok("race", "bind", "--track", "1", "--unbind")
+	if cur := u.Track().Current(); cur.Transponder != "" {
+		t.Fatalf("after race bind --unbind: %q", cur.Transponder)
+	}
+
+	csvPath := filepath.Join(t.TempDir(), "racers.csv")
+	os.WriteFile(csvPath, []byte("display_name,email,transponder\nAnn,ann@example.com,3003\n"), 0o600)
+	c.ok("racer", "import", "--csv", csvPath, "--tracks", "1")
+	var found bool
+	for _, r := range mustRacers(t, u) {
+		found = found || (r.Name == "Ann" && r.Transponder == "3003")
+	}
+	if !found {
+		t.Fatal("imported racer Ann has no transponder 3003")
+	}
+}
+
+func mustRacers(t testing.TB, u *unit.Unit) []race.Racer {
+	t.Helper()
+	var rs []race.Racer
+	if err := u.Store().View(func(tx *store.Tx) error {
+		return tx.ForEachRacer(func(r race.Racer) error { rs = append(rs, r); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}

@@ -54,8 +54,8 @@ func printHuman(inv *invocation, res result) {
 			var r mqtt.RacerResult
 			json.Unmarshal(t.Result, &r)
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "track\t%s\nid\t%s\ndisplay\t%s\nname\t%s\ncountry\t%s\nemail\t%s\nphone\t%s\ndisqualified\t%v\n",
-				t.Track, r.ID, r.Name, r.FullName, r.Country, r.Email, r.Phone, r.Disqualified)
+			fmt.Fprintf(tw, "track\t%s\nid\t%s\ndisplay\t%s\nname\t%s\ncountry\t%s\nemail\t%s\nphone\t%s\ntransponder\t%s\ndisqualified\t%v\n",
+				t.Track, r.ID, r.Name, r.FullName, r.Country, r.Email, r.Phone, r.Transponder, r.Disqualified)
 			tw.Flush()
 		case inv.c.name == mqtt.CmdRacerImport:
 			printImport(w, t)
