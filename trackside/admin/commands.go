@@ -208,7 +208,10 @@ func prepare(h *Handler, cmd mqtt.Command) (exec, error) {
 				return nil, badArgs(cmd, "%v", err)
 			}
 		}
-		return func(ctx context.Context) (result, error) { _, err := t.BindTransponder(ctx, who, tr); return result{}, err }, nil
+		return func(ctx context.Context) (result, error) {
+			_, err := t.BindTransponder(ctx, who, tr)
+			return result{}, err
+		}, nil
 	case mqtt.CmdStart:
 		return engine(t.Start)
 	case mqtt.CmdPause:
