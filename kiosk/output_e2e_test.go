@@ -20,9 +20,11 @@ import (
 )
 
 // frameHashes is a sink (or OnFrame hook) recording a hash of every frame
-// it is handed with damage, optionally slowly.
+// it is handed with damage, optionally slowly, and optionally holding the
+// first one until gate is closed.
 type frameHashes struct {
 	delay  time.Duration
+	gate   chan struct{}
 	mu     sync.Mutex
 	hashes []uint64
 }
@@ -36,6 +38,9 @@ func hashPix(f *image.RGBA) uint64 {
 func (s *frameHashes) Show(frame *image.RGBA, damaged []image.Rectangle) error {
 	if len(damaged) == 0 {
 		return nil
+	}
+	if s.gate != nil {
+		<-s.gate
 	}
 	time.Sleep(s.delay)
 	h := hashPix(frame)
@@ -57,13 +62,17 @@ func (s *frameHashes) last() (uint64, int) {
 // TestDetachedOutputsGetTheLastFrame: two slow detached outputs share the
 // kiosk's frame copy while the board changes quickly; when the kiosk
 // stops, each has got exactly the last frame drawn, though they were busy
-// when it was.
+// when it was. The outputs are held busy (a gate) until the board has
+// changed frame by frame, so the merging does not depend on how fast this
+// machine draws.
 func TestDetachedOutputsGetTheLastFrame(t *testing.T) {
 	br := startEmbedded(t)
 	pub := newPublisher(t, br.URL())
 
 	var drawn frameHashes // every frame, hashed in the render loop
-	outA, outB := &frameHashes{delay: 150 * time.Millisecond}, &frameHashes{delay: 70 * time.Millisecond}
+	busy := make(chan struct{})
+	outA := &frameHashes{delay: 150 * time.Millisecond, gate: busy}
+	outB := &frameHashes{delay: 70 * time.Millisecond, gate: busy}
 	dir := t.TempDir()
 	k, err := kiosk.New(kioskConfig(t, br.URL(), filepath.Join(dir, "cache.json"), filepath.Join(dir, "unused.png"), ""), kiosk.Options{
 		Logger: quietLog(t),
@@ -78,14 +87,16 @@ func TestDetachedOutputsGetTheLastFrame(t *testing.T) {
 	}
 	stop := runKiosk(t, k)
 	for seq := uint64(1); seq <= 15; seq++ {
+		_, before := drawn.last()
 		pub.standings(&mqtt.Standings{Header: mqtt.Header{Track: "1", Seq: seq}, Ranking: "best-lap",
 			Entries: []mqtt.StandingsEntry{{Rank: 1, RacerID: "a", Name: "Ada", ResultMS: int64(10_000 - seq), Laps: 1, BestMS: int64(10_000 - seq)}}})
-		time.Sleep(20 * time.Millisecond)
+		waitFor(t, 10*time.Second, "a frame of the new standings", func() bool { _, n := drawn.last(); return n > before })
 	}
 	waitFor(t, 10*time.Second, "the last standings", func() bool {
 		r := k.Board().Rows
 		return len(r) == 1 && r[0].Result == 9985*time.Millisecond
 	})
+	close(busy)
 	waitFor(t, 10*time.Second, "both outputs to have frames", func() bool {
 		_, a := outA.last()
 		_, b := outB.last()
