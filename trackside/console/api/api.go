@@ -22,12 +22,11 @@ import (
 )
 
 // Command names: the admin commands' (package mqtt) for everything an
-// official does, plus the console's own unlock and lock, and race.bind,
-// which the admin commands do not have yet.
+// official does, plus the console's own unlock and lock.
 const (
 	CmdUnlock = "unlock" // UnlockArgs → Message.Official
 	CmdLock   = "lock"
-	CmdBind   = "race.bind" // BindArgs: the loaded race's transponder, before the start
+	CmdBind   = mqtt.CmdBind // BindArgs: the loaded race's transponder, before the start
 
 	CmdRacerAdd        = mqtt.CmdRacerAdd // RacerArgs: id and name (contact details are for admins)
 	CmdQueue           = mqtt.CmdQueue    // RacerIDArgs
@@ -60,17 +59,14 @@ type (
 	LoadArgs    = mqtt.LoadArgs
 	ResetArgs   = mqtt.ResetArgs
 	LapArgs     = mqtt.LapArgs
+	// BindArgs binds the loaded race to a transponder (the car) before its
+	// start; "" unbinds it, so the first transponder to cross is learned.
+	BindArgs = mqtt.BindArgs
 )
 
 // UnlockArgs carries the PIN typed on the lock screen.
 type UnlockArgs struct {
 	PIN string `json:"pin"`
-}
-
-// BindArgs binds the loaded race to a transponder (the car) before its
-// start; "" unbinds it, so the first transponder to cross is learned.
-type BindArgs struct {
-	Transponder string `json:"transponder"`
 }
 
 // Request is one line from the console.
