@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/dns/dnsmessage"
 	"golang.org/x/net/ipv4"
+	"pitwall/mqtt"
 )
 
 // Query says what to look for.
@@ -145,8 +146,40 @@ func parseAnswer(pkt []byte, from netip.Addr, secret []byte) (b Broker, ok bool,
 	return Broker{}, false, why
 }
 
+// Placeholder stands for a broker to be discovered when a config is
+// checked before start.
+const Placeholder = "tcp://discovered.invalid:1883"
+
 // Wanted reports whether a configured broker URL asks for discovery:
 // empty or "auto". A configured address always wins.
 func Wanted(url string) bool {
 	return url == "" || strings.EqualFold(strings.TrimSpace(url), "auto")
+}
+
+// Resolve returns url when it names a broker (a configured address always
+// wins); for "" or "auto" it looks for the venue broker for up to wait,
+// accepting only brokers proven by secretFile's event secret when one is
+// configured.
+func Resolve(ctx context.Context, url, secretFile string, wait time.Duration, log *slog.Logger) (string, error) {
+	if !Wanted(url) {
+		return url, nil
+	}
+	var secret []byte
+	if secretFile != "" {
+		s, err := mqtt.ReadSecret(secretFile)
+		if err != nil {
+			return "", fmt.Errorf("broker.secret_file: %w", err)
+		}
+		secret = s
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	b, err := Find(ctx, Query{Secret: secret, Log: log})
+	if err != nil {
+		return "", fmt.Errorf("broker.url is %q: %w; is the trackside running the venue broker on, and on the same network switch?", url, err)
+	}
+	if log != nil {
+		log.Info("discovery: venue broker found", "url", b.URL(), "instance", b.Instance, "authentic", b.Authentic)
+	}
+	return b.URL(), nil
 }

@@ -60,6 +60,34 @@ type Screen struct {
 	ProblemFiles []string
 }
 
+// RetryEvery is how often a Transient problem is retried without a file
+// change.
+const RetryEvery = 5 * time.Second
+
+// transient is a problem that may go away by itself (no broker found yet):
+// retried every RetryEvery as well as on a file change.
+type transient struct{ error }
+
+func (t transient) Unwrap() error { return t.error }
+
+// Transient marks err as one that may go away by itself.
+func Transient(err error) error { return transient{err} }
+
+// withFix carries its own steps for the screen.
+type withFix struct {
+	error
+	title string
+	fix   []string
+}
+
+func (w withFix) Unwrap() error { return w.error }
+
+// WithFix gives err its own title and steps on the screen, for problems
+// that are not fixed by editing the config (a damaged database).
+func WithFix(err error, title string, steps ...string) error {
+	return withFix{err, title, steps}
+}
+
 // Until calls try until it returns nil, and returns nil; or returns
 // ctx.Err() when ctx ends first. After each failure it shows the error on
 // the screen and waits until one of watch (the config file, usually) or
@@ -123,6 +151,10 @@ func (s *Screen) Until(ctx context.Context, watch []string, try func() error) er
 		}
 		// Wait for a change.
 		t := time.NewTicker(poll)
+		var retryAt <-chan time.Time
+		if errors.As(err, new(transient)) {
+			retryAt = time.After(RetryEvery)
+		}
 		for changed := false; !changed; {
 			if s.Alive != nil {
 				s.Alive("waiting: " + oneLine(err.Error()))
@@ -132,6 +164,9 @@ func (s *Screen) Until(ctx context.Context, watch []string, try func() error) er
 				t.Stop()
 				return ctx.Err()
 			case <-t.C:
+			case <-retryAt:
+				changed = true
+				continue
 			}
 			changed = !bytes.Equal(fingerprint(files), before)
 		}
@@ -170,6 +205,18 @@ func (s *Screen) Describe(err error, watch []string) display.Problem {
 		Footer: s.Footer,
 	}
 	retry := "This screen tries again by itself as soon as the file changes."
+	var wf withFix
+	if errors.As(err, &wf) {
+		if wf.title != "" {
+			p.Title = wf.title
+		}
+		p.Fix = wf.fix
+		return p
+	}
+	if errors.As(err, new(transient)) {
+		p.Fix = []string{"This screen tries again every few seconds by itself."}
+		return p
+	}
 	var be *bootError
 	if errors.As(err, &be) {
 		p.Title = "This unit has no role"
