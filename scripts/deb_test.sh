@@ -118,8 +118,8 @@ postinst_groups() {
 }
 for sh in dash bash; do
 	if command -v "$sh" >/dev/null 2>&1; then
-		check "postinst under $sh creates the groups gpio dialout pitwall" \
-			[ "$(postinst_groups "$sh" "$x/DEBIAN/postinst")" = "gpio dialout pitwall " ]
+		check "postinst under $sh creates the groups gpio dialout video pitwall" \
+			[ "$(postinst_groups "$sh" "$x/DEBIAN/postinst")" = "gpio dialout video pitwall " ]
 	fi
 done
 if command -v systemd-analyze >/dev/null 2>&1; then
