@@ -52,6 +52,8 @@ type Screen struct {
 	// Alive is called at every poll while waiting (the watchdog's "still
 	// running" ping), with a status line for systemd. May be nil.
 	Alive func(status string)
+	// RetryEvery replaces DefaultRetryEvery (tests).
+	RetryEvery time.Duration
 	// Footer is the small print (host name, version).
 	Footer string
 	// Extra files whose change also triggers a retry, and whose content,
@@ -60,9 +62,9 @@ type Screen struct {
 	ProblemFiles []string
 }
 
-// RetryEvery is how often a Transient problem is retried without a file
-// change.
-const RetryEvery = 5 * time.Second
+// DefaultRetryEvery is how often a Transient problem is retried without a
+// file change.
+const DefaultRetryEvery = 5 * time.Second
 
 // transient is a problem that may go away by itself (no broker found yet):
 // retried every RetryEvery as well as on a file change.
@@ -153,7 +155,11 @@ func (s *Screen) Until(ctx context.Context, watch []string, try func() error) er
 		t := time.NewTicker(poll)
 		var retryAt <-chan time.Time
 		if errors.As(err, new(transient)) {
-			retryAt = time.After(RetryEvery)
+			every := s.RetryEvery
+			if every <= 0 {
+				every = DefaultRetryEvery
+			}
+			retryAt = time.After(every)
 		}
 		for changed := false; !changed; {
 			if s.Alive != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"image"
 	"image/color"
@@ -246,4 +247,32 @@ func TestUntilRoleProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
+}
+
+// TestUntilRetriesTransient: a problem that may go away by itself (no
+// broker found yet) is retried without any file changing; a config error
+// is not.
+func TestUntilRetriesTransient(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.WriteFile("kiosk.json", []byte("{}"), 0o644)
+	s := &problem.Screen{Role: "kiosk", Poll: 5 * time.Millisecond, RetryEvery: 20 * time.Millisecond}
+	tries := 0
+	err := s.Until(context.Background(), []string{"kiosk.json"}, func() error {
+		tries++
+		if tries < 3 {
+			return problem.Transient(errors.New("discovery: no pitwall broker answered"))
+		}
+		return nil
+	})
+	if err != nil || tries != 3 {
+		t.Fatalf("Until: %v after %d tries, want nil after 3", err, tries)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	tries = 0
+	err = s.Until(ctx, []string{"kiosk.json"}, func() error { tries++; return errors.New("kiosk: bad") })
+	if !errors.Is(err, context.DeadlineExceeded) || tries != 1 {
+		t.Fatalf("a config error: %v after %d tries, want the deadline after 1 try", err, tries)
+	}
 }
