@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pitwall/display"
+	"pitwall/internal/discovery"
 	"pitwall/internal/jsonconf"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
@@ -136,6 +137,10 @@ func (c Config) Validate() error {
 	// The client id is checked here only for its shape; the real one is
 	// made at start when client_id is empty.
 	probe := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: c.Broker.Username}
+	if discovery.Wanted(c.Broker.URL) {
+		// Found on the network at start (docs/venue.md): check the rest.
+		probe.Broker = discovery.Placeholder
+	}
 	if probe.ClientID == "" {
 		probe.ClientID = "kiosk"
 	}

@@ -55,7 +55,10 @@ func TestParseConfig(t *testing.T) {
 		{name: "trailing data", json: `{` + base + `} {}`, err: "trailing data"},
 		{name: "no kiosk id", json: `{"broker": {"url": "tcp://h:1"}, "outputs": {"png": "/x.png"}}`, err: "kiosk:"},
 		{name: "bad kiosk id", json: `{"kiosk": "Hall A", "broker": {"url": "tcp://h:1"}, "outputs": {"png": "/x.png"}}`, err: "kiosk:"},
-		{name: "no broker", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}}`, err: "broker: mqtt client: no broker URL"},
+		// No broker URL, or "auto": found on the network at start.
+		{name: "no broker", json: `{"kiosk": "k", "outputs": {"png": "/x.png"}}`},
+		{name: "auto broker", json: `{"kiosk": "k", "broker": {"url": "auto"}, "outputs": {"png": "/x.png"}}`},
+		{name: "bad broker", json: `{"kiosk": "k", "broker": {"url": "http://x"}, "outputs": {"png": "/x.png"}}`, err: "broker: "},
 		{name: "broker without port", json: `{"kiosk": "k", "broker": {"url": "tcp://h"}, "outputs": {"png": "/x.png"}}`, err: "broker:"},
 		{name: "bad track", json: `{` + base + `, "tracks": ["1", "T 2"]}`, err: "tracks[1]"},
 		{name: "track twice", json: `{` + base + `, "tracks": ["1", "1"]}`, err: "tracks[1]: \"1\" is listed twice"},
@@ -127,7 +130,7 @@ func TestParseConfig(t *testing.T) {
 
 func TestLoadConfigNamesTheFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "kiosk.json")
-	if err := os.WriteFile(p, []byte(`{"kiosk": "k"}`), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(`{"kiosk": "k", "outputs": {"png": "/x.png"}, "broker": {"url": "tcp://x:99999"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := LoadConfig(p)

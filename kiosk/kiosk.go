@@ -29,6 +29,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"pitwall/display"
+	"pitwall/internal/heartbeat"
 	"pitwall/internal/monoclock"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
@@ -90,6 +91,7 @@ type Stats struct {
 
 // Kiosk is a running leaderboard screen. Create it with New, run it with Run.
 type Kiosk struct {
+	beat     heartbeat.Beat // one mark per pass of the render loop (the watchdog)
 	cfg      Config
 	opt      Options
 	log      *slog.Logger
@@ -316,6 +318,10 @@ func (k *Kiosk) Run(ctx context.Context) error {
 	return err
 }
 
+// Heartbeat is marked at every pass of the render loop: at least every
+// IdleTick while it runs.
+func (k *Kiosk) Heartbeat() *heartbeat.Beat { return &k.beat }
+
 // loop is the kiosk's own goroutine: it alone touches the scene and the
 // renderer.
 func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter) error {
@@ -325,6 +331,7 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 	defer refresh.Stop()
 	linkUp := false
 	for {
+		k.beat.Mark()
 		var cacheDelay time.Duration = -1
 		select {
 		case <-ctx.Done():

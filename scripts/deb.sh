@@ -184,7 +184,7 @@ pack() {
 }
 
 package_trackside() {
-	pkg=pitwall-trackside service=pitwall-trackside.service groups="gpio dialout"
+	pkg=pitwall-trackside service=pitwall-trackside.service groups="gpio dialout video"
 	config=/etc/pitwall/trackside.json
 	stage=$DIST/stage/$arch/$pkg
 	rm -rf "$stage"

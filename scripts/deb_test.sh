@@ -81,6 +81,7 @@ check "mosquitto drop-in runs broker-files as root" grep -qx "ExecStartPre=+/usr
 check "packaged trackside makes an event secret" "$x/usr/bin/trackside" -new-secret "$tmp/event.secret"
 check "packaged trackside generates the broker files from the packaged users list" \
 	"$x/usr/bin/trackside" -broker-files "$tmp/broker" -secret "$tmp/event.secret" -users "$x/etc/pitwall/mqtt-users.txt"
+# shellcheck disable=SC2016 # a literal $7$ in the pattern
 check "generated password file has \$7\$ hashes" grep -q '^trackside-1:\$7\$101\$' "$tmp/broker/pitwall.passwd"
 for s in postinst prerm postrm; do
 	check "$s is executable" mode_is "$x/DEBIAN/$s" 755
@@ -106,7 +107,8 @@ check "package holds the licence text" cmp "$x/usr/share/doc/pitwall-trackside/L
 # run by SHELL (/bin/sh is dash on Debian, bash on some systems), with every
 # command it calls stubbed to log instead.
 postinst_groups() {
-	local stub=$tmp/stub-$(basename "$1") c
+	local stub c
+	stub=$tmp/stub-$(basename "$1")
 	rm -rf "$stub"
 	mkdir -p "$stub"
 	for c in getent groupadd useradd udevadm systemctl; do
@@ -118,8 +120,8 @@ postinst_groups() {
 }
 for sh in dash bash; do
 	if command -v "$sh" >/dev/null 2>&1; then
-		check "postinst under $sh creates the groups gpio dialout pitwall" \
-			[ "$(postinst_groups "$sh" "$x/DEBIAN/postinst")" = "gpio dialout pitwall " ]
+		check "postinst under $sh creates the groups gpio dialout video pitwall" \
+			[ "$(postinst_groups "$sh" "$x/DEBIAN/postinst")" = "gpio dialout video pitwall " ]
 	fi
 done
 if command -v systemd-analyze >/dev/null 2>&1; then

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -26,7 +27,11 @@ import (
 	"pitwall/display/fb"
 	"pitwall/display/pngout"
 	"pitwall/display/preview"
+	"pitwall/internal/discovery"
+	"pitwall/internal/heartbeat"
 	"pitwall/internal/logging"
+	"pitwall/internal/problem"
+	"pitwall/internal/sdnotify"
 	"pitwall/internal/version"
 	"pitwall/kiosk"
 	"pitwall/kiosk/web"
@@ -62,6 +67,10 @@ func main() {
 // out like a framebuffer because the machine measuring has no /dev/fb0.
 type framebufferOpener func(path string, log *slog.Logger) (*fb.Framebuffer, error)
 
+// renderStuckAfter is how long the render loop may go without a pass
+// before the kiosk counts as hung: it passes at least every second.
+const renderStuckAfter = 10 * time.Second
+
 func run(args []string, openFB framebufferOpener) error {
 	flags := flag.NewFlagSet(os.Args[0], flag.ExitOnError)
 	configPath := flags.String("config", "/etc/pitwall/kiosk.json", "config file (JSON)")
@@ -70,32 +79,60 @@ func run(args []string, openFB framebufferOpener) error {
 	onceWait := flags.Duration("once-wait", 3*time.Second, "with -once: how long to wait for the broker")
 	logFormat := flags.String("log-format", "text", "log format: text or json")
 	showVersion := flags.Bool("version", false, "print the version and exit")
+	problemFB := flags.String("problem-screen", "/dev/fb0", "framebuffer that shows why the kiosk cannot start (bad config, no broker); empty: none")
 	flags.Parse(args)
 	if *showVersion {
 		fmt.Println(version.Version)
 		return nil
 	}
-	cfg, err := kiosk.LoadConfig(*configPath)
-	if err != nil {
-		return err
+	if *check || *once != "" {
+		// From a terminal: errors go to it, no waiting.
+		cfg, err := kiosk.LoadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		if *check {
+			fmt.Printf("%s: ok (kiosk %s, boards %v)\n", *configPath, cfg.Kiosk, cfg.Boards())
+			return nil
+		}
+		log, err := logging.New(os.Stderr, *logFormat, cfg.LogLevel)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return snapshot(ctx, cfg, log, *once, *onceWait)
 	}
-	if *check {
-		fmt.Printf("%s: ok (kiosk %s, boards %v)\n", *configPath, cfg.Kiosk, cfg.Boards())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	notify := sdnotify.FromEnv()
+	// A config that cannot be used, or a broker not found yet, is shown
+	// on the screen until it is fixed: no exit, no restart loop.
+	var cfg kiosk.Config
+	var log *slog.Logger
+	screen := problem.ForUnit("kiosk", *problemFB, func(path string, log *slog.Logger) (problem.Output, error) { return openFB(path, log) }, notify)
+	err := screen.Until(ctx, []string{*configPath, filepath.Dir(*configPath)}, func() error {
+		c, err := kiosk.LoadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		if log, err = logging.New(os.Stderr, *logFormat, c.LogLevel); err != nil {
+			return fmt.Errorf("config %s: %w", *configPath, err)
+		}
+		url, err := discovery.Resolve(ctx, c.Broker.URL, c.Broker.SecretFile, 5*time.Second, log)
+		if err != nil {
+			return problem.Transient(err)
+		}
+		c.Broker.URL = url
+		cfg = c
 		return nil
-	}
-	log, err := logging.New(os.Stderr, *logFormat, cfg.LogLevel)
+	})
 	if err != nil {
-		return err
+		return nil // stopped while waiting
 	}
 	slog.SetDefault(log)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	if *once != "" {
-		return snapshot(ctx, cfg, log, *once, *onceWait)
 	}
 
 	var opt kiosk.Options
@@ -171,6 +208,12 @@ func run(args []string, openFB framebufferOpener) error {
 	}
 	log.Info("kiosk starting", "version", version.Version, "kiosk", cfg.Kiosk, "config", *configPath, "boot", k.Boot(),
 		"size", fmt.Sprintf("%dx%d", k.Size().X, k.Size().Y), "boards", cfg.Boards(), "broker", cfg.Broker.URL)
+	// READY once the outputs are open; the watchdog pings while the
+	// render loop goes round (docs/venue.md).
+	notify.Send("READY=1\nSTATUS=showing the board")
+	go notify.Watchdog(ctx, sdnotify.WatchdogInterval(), func() error {
+		return heartbeat.Stuck(heartbeat.Check{Name: "render", Beat: k.Heartbeat(), Max: renderStuckAfter})
+	}, log)
 	err = k.Run(ctx)
 	if webSrv != nil {
 		// Event streams never end by themselves: close, not Shutdown.

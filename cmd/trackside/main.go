@@ -30,14 +30,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"pitwall/display/fb"
+	"pitwall/internal/discovery"
 	"pitwall/internal/logging"
+	"pitwall/internal/problem"
+	"pitwall/internal/sdnotify"
 	"pitwall/internal/version"
 	"pitwall/mqtt"
 	"pitwall/trackside/store"
@@ -77,6 +84,7 @@ func run() error {
 	salvage := flag.Bool("salvage", false, "salvage DAMAGED NEW: copy what is readable of the damaged database DAMAGED into the new database NEW and exit")
 	setPIN := flag.String("set-pin", "", "set this official's console PIN (read from stdin; empty removes it) and exit")
 	showVersion := flag.Bool("version", false, "print the version and exit")
+	problemFB := flag.String("problem-screen", "/dev/fb0", "framebuffer that shows why the unit cannot start (bad config, damaged database); empty: none")
 	newSecret := flag.String("new-secret", "", "write a fresh event secret to this file (which must not exist) and exit")
 	brokerFiles := flag.String("broker-files", "", "write the venue broker's password file and ACL into this directory and exit (needs -secret, -users)")
 	secret := flag.String("secret", "", "event secret file, for -broker-files")
@@ -103,36 +111,128 @@ func run() error {
 	if *brokerFiles != "" {
 		return writeBrokerFiles(*brokerFiles, *secret, *users, *owner)
 	}
-	// LoadConfig is the whole of the validation: -check stops after it,
-	// and unit.New repeats the same Config.Validate.
-	cfg, err := unit.LoadConfig(*configPath)
-	if err != nil {
-		return err
-	}
-	if *check {
-		fmt.Printf("%s: ok (track %s, %d timing inputs)\n", *configPath, cfg.Track, len(cfg.Sources))
-		return nil
-	}
-	log, err := logging.New(os.Stderr, *logFormat, cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	slog.SetDefault(log)
-	if *setPIN != "" {
-		return setOfficialPIN(filepath.Join(cfg.DataDir, "pitwall.db"), *setPIN)
-	}
-	if *exportCSV != "" || *exportJSON != "" || *backup != "" {
+	if *check || *setPIN != "" || *exportCSV != "" || *exportJSON != "" || *backup != "" {
+		// From a terminal: errors go to it, no waiting.
+		// LoadConfig is the whole of the validation: -check stops after
+		// it, and unit.New repeats the same Config.Validate.
+		cfg, err := unit.LoadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		if *check {
+			fmt.Printf("%s: ok (track %s, %d timing inputs)\n", *configPath, cfg.Track, len(cfg.Sources))
+			return nil
+		}
+		log, err := logging.New(os.Stderr, *logFormat, cfg.LogLevel)
+		if err != nil {
+			return err
+		}
+		slog.SetDefault(log)
+		if *setPIN != "" {
+			return setOfficialPIN(filepath.Join(cfg.DataDir, "pitwall.db"), *setPIN)
+		}
 		return offline(cfg, log, *exportCSV, *exportJSON, *backup)
-	}
-	u, err := unit.New(cfg, unit.Options{Logger: log})
-	if err != nil {
-		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	notify := sdnotify.FromEnv()
+	// A config that cannot be used, a damaged database or a broker not
+	// found yet is shown on the unit's screen (when it has one) and in the
+	// journal until it is fixed: no exit, no restart loop.
+	var (
+		cfg unit.Config
+		log *slog.Logger
+		u   *unit.Unit
+	)
+	screen := problem.ForUnit("trackside", *problemFB, func(path string, log *slog.Logger) (problem.Output, error) { return fb.Open(path, log) }, notify)
+	err := screen.Until(ctx, []string{*configPath, filepath.Dir(*configPath)}, func() error {
+		c, err := unit.LoadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		if log, err = logging.New(os.Stderr, *logFormat, c.LogLevel); err != nil {
+			return fmt.Errorf("config %s: %w", *configPath, err)
+		}
+		if c.Broker.URL != "" {
+			url, err := discovery.Resolve(ctx, c.Broker.URL, c.Broker.SecretFile, 5*time.Second, log)
+			if err != nil {
+				return problem.Transient(err)
+			}
+			c.Broker.URL = url
+		}
+		u, err = unit.New(c, unit.Options{Logger: log})
+		if errors.Is(err, store.ErrDamaged) {
+			fmt.Fprintln(os.Stderr, damagedHelp)
+			return problem.WithFix(err, "This trackside's database is damaged", damagedSteps...)
+		}
+		if err != nil {
+			return err
+		}
+		cfg = c
+		return nil
+	})
+	if err != nil {
+		return nil // stopped while waiting
+	}
+	slog.SetDefault(log)
 	go backupOnSignal(ctx, u.Store(), cfg.DataDir, log)
-	log.Info("trackside starting", "version", version.Version, "track", cfg.Track, "config", *configPath, "boot", u.Boot())
+	if host, port, ok := localBroker(cfg.Broker.URL); ok {
+		// This unit uses the broker on its own host: it is the venue
+		// broker's unit, and announces it for kiosks and other tracksides
+		// whose broker.url is "auto" (docs/venue.md).
+		go announce(ctx, host, port, cfg.Broker.SecretFile, log)
+	}
+	log.Info("trackside starting", "version", version.Version, "track", cfg.Track, "config", *configPath, "boot", u.Boot(), "broker", cfg.Broker.URL)
+	notify.Send("READY=1\nSTATUS=timing")
+	// The watchdog pings while the writer, publisher and health loops go
+	// round (docs/venue.md).
+	go notify.Watchdog(ctx, sdnotify.WatchdogInterval(), u.Healthy, log)
 	return u.Run(ctx)
+}
+
+// damagedSteps is damagedHelp for the screen.
+var damagedSteps = []string{
+	"Keep the file: do not delete it. Stop the unit: systemctl stop pitwall-trackside",
+	"Copy what is readable: trackside -salvage /var/lib/pitwall/pitwall.db /var/lib/pitwall/salvaged.db",
+	"mv pitwall.db pitwall.db.damaged; mv salvaged.db pitwall.db (in /var/lib/pitwall), then power the unit off and on.",
+}
+
+// localBroker reports whether url names a broker on this host (loopback),
+// with the port to announce.
+func localBroker(url string) (host string, port uint16, ok bool) {
+	u, err := neturl.Parse(url)
+	if err != nil || (u.Scheme != "tcp" && u.Scheme != "mqtt") {
+		return "", 0, false
+	}
+	ip, err := netip.ParseAddr(u.Hostname())
+	if u.Hostname() != "localhost" && (err != nil || !ip.IsLoopback()) {
+		return "", 0, false
+	}
+	p, err := strconv.ParseUint(u.Port(), 10, 16)
+	if err != nil {
+		p = 1883
+	}
+	host, _ = os.Hostname()
+	if i := strings.IndexByte(host, '.'); i >= 0 {
+		host = host[:i]
+	}
+	return host, uint16(p), host != ""
+}
+
+// announce runs the mDNS announcement of the venue broker, logging why it
+// cannot.
+func announce(ctx context.Context, host string, port uint16, secretFile string, log *slog.Logger) {
+	var secret []byte
+	if secretFile != "" {
+		s, err := mqtt.ReadSecret(secretFile)
+		if err != nil {
+			log.Error("discovery: the broker is announced without proof (kiosks with the secret will not use it)", "err", err)
+		}
+		secret = s
+	}
+	if err := discovery.Announce(ctx, discovery.Announcement{Host: host, Port: port, Secret: secret, Log: log}); err != nil {
+		log.Error("discovery: the venue broker is not announced: kiosks need its address in broker.url", "err", err)
+	}
 }
 
 // runSalvage copies what is readable of a damaged database into a new one

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,6 +108,24 @@ func stateOf(t *testing.T, path string) fileState {
 	return fileState{hash: sha256.Sum256(b), mtime: info.ModTime(), size: info.Size()}
 }
 
+// syncBuffer is a bytes.Buffer written by a process and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func trackside(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
@@ -164,8 +184,30 @@ func TestDamagedStoreExitsWithHelpAndSalvages(t *testing.T) {
 	if err := os.Truncate(db, 4*4096); err != nil {
 		t.Fatal(err)
 	}
+	// The unit's start: the problem is shown (journal and screen) and the
+	// unit waits for a change instead of exiting into a restart loop.
+	{
+		cmd := exec.Command(bin, "-config", cfg, "-problem-screen", "")
+		var e syncBuffer
+		cmd.Stderr = &e
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(e.String(), "trackside -salvage") && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		err := cmd.Wait()
+		stderr := e.String()
+		if err != nil {
+			t.Errorf("start on a damaged store: %v (want waiting, then a clean stop on SIGTERM)\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, db) || !strings.Contains(stderr, "trackside -salvage") || !strings.Contains(stderr, "showing the problem") {
+			t.Errorf("start: message lacks the file, the salvage command or the screen:\n%s", stderr)
+		}
+	}
 	for _, args := range [][]string{
-		{"-config", cfg}, // the unit's start
 		{"-config", cfg, "-export-csv", filepath.Join(t.TempDir(), "x.csv")}, // an offline export
 	} {
 		_, stderr, code := trackside(t, args...)

@@ -18,6 +18,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/heartbeat"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 )
@@ -103,6 +104,7 @@ type Stats struct {
 // Publisher drains an Outbox to the broker. Create it with New; Run it
 // once.
 type Publisher struct {
+	beat       heartbeat.Beat // one mark per pass of Run's loop (the watchdog)
 	client     paho.Client
 	box        Outbox
 	cfg        Config
@@ -175,6 +177,10 @@ type outcome struct {
 // outbox, so a message in flight at the disconnect is published again. It
 // sleeps until a publish finishes, the outbox notifies, or pollInterval
 // passes: it never spins.
+// Heartbeat is marked at every pass of Run's loop: at least every 200 ms
+// while it runs.
+func (p *Publisher) Heartbeat() *heartbeat.Beat { return &p.beat }
+
 func (p *Publisher) Run(ctx context.Context) error {
 	switch {
 	case p.client == nil:
@@ -231,6 +237,7 @@ func (r *run) loop(ctx context.Context) error {
 	poll := time.NewTicker(pollInterval)
 	defer poll.Stop()
 	for {
+		r.beat.Mark()
 		r.collect()
 		r.ackBatch()
 		if ctx.Err() != nil {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"pitwall/internal/heartbeat"
 	"pitwall/mqtt"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/race"
@@ -55,6 +56,7 @@ type result struct {
 // Track is one timed track. Create it with Open, run it with Run.
 type Track struct {
 	cfg  Config
+	beat heartbeat.Beat // one mark per pass of the writer loop (the watchdog)
 	log  *slog.Logger
 	st   *store.Store
 	reqs chan request
@@ -187,6 +189,10 @@ func (t *Track) stopErr() error {
 // after a failed fsync the kernel may have dropped the dirty pages and the
 // only state known to be on disk is the last committed one — the process
 // restarts and recovers from there (PostgreSQL's "fsyncgate" lesson).
+// Heartbeat is marked at every pass of the writer loop: at least every
+// Config.Tick while it is alive.
+func (t *Track) Heartbeat() *heartbeat.Beat { return &t.beat }
+
 func (t *Track) Run(ctx context.Context) error {
 	err := t.run(ctx)
 	t.mu.Lock()
@@ -202,6 +208,9 @@ func (t *Track) run(ctx context.Context) error {
 	lastLive, lastRelease := time.Now(), time.Now()
 	batch := make([]request, 0, t.cfg.Batch)
 	for {
+		// A pass that blocks (a commit stuck on the disk) stops the
+		// beats and, through the watchdog, gets the unit restarted.
+		t.beat.Mark()
 		batch = batch[:0]
 		select {
 		case <-ctx.Done():

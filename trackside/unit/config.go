@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"pitwall/internal/discovery"
 	"pitwall/internal/jsonconf"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
@@ -246,6 +247,10 @@ func (c Config) validateBroker() error {
 		return nil
 	}
 	bc := client.Config{Broker: c.Broker.URL, ClientID: c.Broker.ClientID, Username: user, Password: pw}
+	if discovery.Wanted(c.Broker.URL) {
+		// "auto": found on the network at start (docs/venue.md).
+		bc.Broker = discovery.Placeholder
+	}
 	if bc.ClientID == "" {
 		bc.ClientID = "pitwall-trackside-" + c.Track
 	}

@@ -130,6 +130,10 @@ func TestCheckAndStartAgree(t *testing.T) {
 			"broker: mqtt client: a password needs a username"},
 		{"broker keys without url", simSrc(""), `"broker": {"username": "u"},`, "broker.url: empty"},
 		{"broker with event secret", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "secret_file": "` + secret + `"},`, ""},
+		// "auto": the broker is found on the network at start (docs/venue.md).
+		{"broker auto", simSrc(""), `"broker": {"url": "auto", "secret_file": "` + secret + `"},`, ""},
+		{"broker auto, bad secret", simSrc(""), `"broker": {"url": "auto", "secret_file": "` + pw + `"},`, "broker.secret_file: "},
+		{"broker bad url", simSrc(""), `"broker": {"url": "http://x", "secret_file": "` + secret + `"},`, "broker: "},
 		{"broker event secret missing", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "secret_file": "/nonexistent/event.secret"},`,
 			"broker.secret_file: read event secret: open /nonexistent/event.secret"},
 		{"broker event secret too short", simSrc(""), `"broker": {"url": "tcp://127.0.0.1:1883", "secret_file": "` + pw + `"},`,

@@ -52,6 +52,7 @@ func (u *Unit) runHealth(ctx context.Context) {
 	var lastKey string
 	var lastPub, lastLog time.Time
 	for {
+		u.healthBeat.Mark()
 		select {
 		case <-ctx.Done():
 			return

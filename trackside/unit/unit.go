@@ -17,6 +17,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"pitwall/internal/heartbeat"
 	"pitwall/internal/version"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
@@ -35,18 +36,23 @@ type Options struct {
 	Sources []crossing.Source
 	// FreeSpace replaces statfs(2) for the storage health (tests).
 	FreeSpace FreeSpace
+	// StuckAfter replaces DefaultStuckAfter (tests).
+	StuckAfter time.Duration
 }
 
 // Unit is a running trackside.
 type Unit struct {
-	cfg     Config
-	log     *slog.Logger
-	store   *store.Store
-	track   *track.Track
-	sources []crossing.Source
-	boot    string
-	led     *light.Light
-	disk    *storageWatch
+	healthBeat heartbeat.Beat                 // the health loop's passes
+	pubBeat    atomic.Pointer[heartbeat.Beat] // the publisher's, once it runs
+	stuckAfter time.Duration
+	cfg        Config
+	log        *slog.Logger
+	store      *store.Store
+	track      *track.Track
+	sources    []crossing.Source
+	boot       string
+	led        *light.Light
+	disk       *storageWatch
 	// offTrack carries the simulator's off-track moments to the demo's
 	// automatic official.
 	offTrack chan struct{}
@@ -98,6 +104,10 @@ func New(cfg Config, opt Options) (*Unit, error) {
 			// A missing LED must not stop timing: say so and go on.
 			log.Warn("status LED unavailable", "pin", cfg.StatusLED, "err", err)
 		}
+	}
+	u.stuckAfter = opt.StuckAfter
+	if u.stuckAfter <= 0 {
+		u.stuckAfter = DefaultStuckAfter
 	}
 	return u, nil
 }
@@ -164,6 +174,26 @@ func (u *Unit) Run(ctx context.Context) error {
 	return <-trackErr
 }
 
+// Healthy reports whether the loops that make the unit work are going
+// round: the writer (every crossing goes through it), the publisher (the
+// outbox to the broker) and the health loop (status, LED, disk checks).
+// The watchdog pings systemd only while it returns nil. A loop blocked for
+// longer than its limit is a hung unit: a restart resumes from what is on
+// disk, and nothing acknowledged is lost.
+func (u *Unit) Healthy() error {
+	return heartbeat.Stuck(
+		heartbeat.Check{Name: "writer", Beat: u.track.Heartbeat(), Max: u.stuckAfter},
+		heartbeat.Check{Name: "publisher", Beat: u.pubBeat.Load(), Max: u.stuckAfter},
+		heartbeat.Check{Name: "health", Beat: &u.healthBeat, Max: u.stuckAfter},
+	)
+}
+
+// DefaultStuckAfter is how long a loop may go without a pass before the unit
+// counts as hung. The writer passes every tick (100 ms), the publisher every
+// 200 ms and the health loop every 2 s; an fsync on a slow SD card takes
+// well under a second.
+const DefaultStuckAfter = 10 * time.Second
+
 // runMQTT connects (retrying forever), drains the outbox and keeps the
 // retained status current. The LWT marks the unit offline if it vanishes.
 func (u *Unit) runMQTT(ctx context.Context) {
@@ -208,6 +238,7 @@ func (u *Unit) runMQTT(ctx context.Context) {
 	client := client.New(cc)
 	client.Connect() // ConnectRetry: keeps trying in the background
 	pub := publish.New(client, u.store, publish.Config{Logger: u.log})
+	u.pubBeat.Store(pub.Heartbeat())
 	u.mu.Lock()
 	u.client = client
 	u.mu.Unlock()

@@ -89,8 +89,11 @@ roletest() { # NAME CONTENT WANT_ROLE (empty: none) LOG
 	if [ -n "$3" ]; then
 		expect_eq "$1: role" "$(cat "$r/run/pitwall-boot/role" 2>/dev/null)" "$3"
 		expect_file "$1: role file" "$r/run/pitwall-boot/role" 644 "$(id -un):$(id -gn)"
+		expect_eq "$1: no problem for the screen" "$(cat "$r/run/pitwall-boot/problem")" ""
 	else
 		expect_absent "$1: role" "$r/run/pitwall-boot/role"
+		# The kiosk shows this on the screen: it names the file.
+		if grep -q "pitwall-role.txt" "$r/run/pitwall-boot/problem"; then ok; else fail "$1: problem file: '$(cat "$r/run/pitwall-boot/problem")'"; fi
 	fi
 	expect_log "$1" "$4"
 }
@@ -105,6 +108,7 @@ newroot missing
 bootconf || fail "missing: bootconf failed"
 expect_absent "missing: role" "$r/run/pitwall-boot/role"
 expect_log "missing" "no /boot/pitwall-role.txt"
+expect_eq "missing: problem for the screen" "$(cat "$r/run/pitwall-boot/problem")" "no /boot/pitwall-role.txt: write trackside or kiosk into it"
 
 # role-is, as ExecCondition: 0 runs the unit, 1 skips it.
 newroot roleis
@@ -116,9 +120,16 @@ role_is kiosk
 expect_eq "role-is kiosk on a trackside" "$?" 1
 role_is
 expect_eq "role-is without argument" "$?" 2
+role_is kiosk-or-unset
+expect_eq "role-is kiosk-or-unset on a trackside" "$?" 1
 rm "$r/run/pitwall-boot/role"
 role_is trackside
 expect_eq "role-is with no role" "$?" 1
+role_is kiosk-or-unset
+expect_eq "role-is kiosk-or-unset with no role (the kiosk shows why)" "$?" 0
+echo kiosk >"$r/run/pitwall-boot/role"
+role_is kiosk-or-unset
+expect_eq "role-is kiosk-or-unset on a kiosk" "$?" 0
 set -e
 expect_log "role-is" "not set (see journalctl -u pitwall-bootconf)"
 
@@ -153,6 +164,7 @@ expect_eq "etc dir" "$(stat -c %a:%G "$r/run/pitwall-boot/etc")" "750:$group"
 expect_file "generated passwd" "$mq/pitwall.passwd" 600 "$mquser:$mqgroup"
 expect_file "generated acl" "$mq/pitwall.acl" 600 "$mquser:$mqgroup"
 expect_eq "default users" "$(cut -d: -f1 "$mq/pitwall.passwd" | tr '\n' ' ')" "admin trackside-1 trackside-2 trackside-3 trackside-4 kiosk-1 kiosk-2 kiosk-3 kiosk-4 kiosk-5 kiosk-6 kiosk-7 kiosk-8 "
+# shellcheck disable=SC2016 # a literal $7$ in the pattern
 expect_eq "passwd hashes are \$7\$" "$(grep -vc ':\$7\$101\$' "$mq/pitwall.passwd" || true)" 0
 expect_eq "acl section of trackside-1" "$(grep -A1 '^user trackside-1$' "$mq/pitwall.acl" | tail -1)" "topic readwrite pitwall/v1/track/1/#"
 expect_log "users from the image" "broker: users from /usr/share/pitwall/mosquitto/mqtt-users.txt"
@@ -190,6 +202,29 @@ echo "$secret" >"$r/boot/pitwall/event.secret"
 bootconf
 expect_eq "a kiosk generates no broker users" "$(wc -c <"$r/run/pitwall-boot/mosquitto/pitwall.passwd")" 0
 expect_file "kiosk gets the secret" "$r/run/pitwall-boot/etc/event.secret" 640 "$owner:$group"
+
+# network.txt: a static address for systemd-networkd, or nothing when bad.
+nettest() { # NAME CONTENT WANT (empty: no file) LOG
+	newroot "$1"
+	echo kiosk >"$r/boot/pitwall-role.txt"
+	printf '%b' "$2" >"$r/boot/pitwall/network.txt"
+	if bootconf; then ok; else fail "$1: bootconf failed"; fi
+	f=$r/run/systemd/network/10-pitwall-static.network
+	if [ -n "$3" ]; then
+		expect_eq "$1: .network" "$(grep -v '^#' "$f" 2>/dev/null | tr '\n' ' ')" "$3"
+	else
+		expect_absent "$1: .network" "$f"
+	fi
+	expect_log "$1" "$4"
+}
+nettest net-full '# static\r\naddress = 10.42.0.2/24\r\ngateway=10.42.0.1\ndns=10.42.0.1\n' \
+	"[Match] Type=ether  [Network] Address=10.42.0.2/24 Gateway=10.42.0.1 DNS=10.42.0.1 LinkLocalAddressing=yes MulticastDNS=yes " "static address"
+nettest net-address 'address=192.168.1.20/24\n' \
+	"[Match] Type=ether  [Network] Address=192.168.1.20/24 LinkLocalAddressing=yes MulticastDNS=yes " "static address"
+nettest net-no-prefix 'address=192.168.1.20\n' "" 'is not A.B.C.D/N'
+nettest net-bad-octet 'address=192.168.1.300/24\n' "" 'is not A.B.C.D/N'
+nettest net-bad-key 'adress=192.168.1.2/24\n' "" 'unknown key "adress"'
+nettest net-bad-gateway 'address=10.0.0.2/8\ngateway=router\n' "" '"router" is not an IPv4 address'
 
 # Journal directories: this boot's and the newest other one stay.
 newroot journal

@@ -10,7 +10,13 @@ PITWALL_VERSION = local
 PITWALL_SITE = $(BR2_EXTERNAL_PITWALL_PATH)/..
 PITWALL_SITE_METHOD = local
 PITWALL_GOMOD = pitwall
-PITWALL_LICENSE = Apache-2.0
+# pitwall, then what the binaries link (read from each module's LICENSE
+# file, go list -deps of cmd/trackside, cmd/kiosk, cmd/racectl): the Go
+# standard library and golang.org/x/{image,net,sync,sys,text}, go.bug.st/serial
+# BSD-3-Clause; gorilla/websocket BSD-2-Clause; go.etcd.io/bbolt,
+# warthog618/go-gpiocdev MIT; periph.io/x/{conn,host} Apache-2.0;
+# eclipse/paho.mqtt.golang EPL-2.0 or EDL-1.0 (BSD-3-Clause).
+PITWALL_LICENSE = Apache-2.0, BSD-3-Clause, BSD-2-Clause, MIT, EPL-2.0 or BSD-3-Clause
 PITWALL_LICENSE_FILES = LICENSE
 # Build outputs of the source tree, and a Buildroot checked out inside it
 # (make -C buildroot-2025.02.x ...), stay out of the build directory.
@@ -46,21 +52,39 @@ PITWALL_STAMP = $(shell $(PITWALL_SITE)/scripts/version.sh)
 PITWALL_LDFLAGS = -s -w -X pitwall/internal/version.Version=$(PITWALL_STAMP)
 
 # Buildroot vendors the Go modules of downloaded packages in its download
-# step; a local package has no download step, and the build runs with
-# GOFLAGS=-mod=vendor GOPROXY=off. So vendor here, before the build:
-# from the source tree's vendor/ if it has one (copied as is), else with
-# "go mod vendor" through PITWALL_GOPROXY into Buildroot's own module cache.
+# step (pkg-golang.mk's download post-process); a local package has no
+# download step. So "make source" (the online step) runs "go mod download"
+# into a module cache under Buildroot's download directory, next to every
+# other package's sources, and the build vendors from there with no
+# network (GOPROXY ends in "off"): one online "make source", then every
+# build is offline. A vendor/ directory in the source tree, when there is
+# one, is used as it is.
+PITWALL_GOMODCACHE = $(PITWALL_DL_DIR)/gomodcache
 PITWALL_HOST_GOPATH = $(or $(firstword $(subst :, ,$(GOPATH))),$(HOME)/go)
 PITWALL_HOST_GOMODCACHE = $(or $(GOMODCACHE),$(PITWALL_HOST_GOPATH)/pkg/mod)
+# Where "make source" fetches from: BR2_PACKAGE_PITWALL_GOPROXY, else the
+# build host's own module cache, then the public proxy.
 PITWALL_GOPROXY = $(or $(call qstrip,$(BR2_PACKAGE_PITWALL_GOPROXY)),\
-	file://$(PITWALL_HOST_GOMODCACHE)/cache/download$(comma)direct)
+	file://$(PITWALL_HOST_GOMODCACHE)/cache/download$(comma)https://proxy.golang.org)
+
+pitwall-source: pitwall-gomod-download
+.PHONY: pitwall-gomod-download
+pitwall-gomod-download: host-go
+	mkdir -p $(PITWALL_GOMODCACHE)
+	cd $(PITWALL_SITE) && $(HOST_GO_COMMON_ENV) GOFLAGS=-modcacherw \
+		GOMODCACHE=$(PITWALL_GOMODCACHE) GOPROXY="$(PITWALL_GOPROXY)" \
+		$(GO_BIN) mod download
 
 define PITWALL_GO_VENDOR
 	if [ -f $(PITWALL_SITE)/vendor/modules.txt ]; then \
 		rm -rf $(@D)/vendor && cp -a $(PITWALL_SITE)/vendor $(@D)/vendor; \
 	else \
 		cd $(@D) && $(HOST_GO_COMMON_ENV) GOFLAGS=-modcacherw \
-			GOPROXY="$(PITWALL_GOPROXY)" $(GO_BIN) mod vendor; \
+			GOMODCACHE=$(PITWALL_GOMODCACHE) \
+			GOPROXY="file://$(PITWALL_GOMODCACHE)/cache/download,off" \
+			$(GO_BIN) mod vendor || { \
+			echo "pitwall: Go modules missing from $(PITWALL_GOMODCACHE): run 'make source' once online"; \
+			exit 1; }; \
 	fi
 endef
 PITWALL_PRE_BUILD_HOOKS += PITWALL_GO_VENDOR
