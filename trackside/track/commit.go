@@ -110,10 +110,15 @@ func (t *Track) commit(batch []request, refresh bool) error {
 	})
 	if err != nil {
 		err = fmt.Errorf("commit to %s: %w", t.st.Path(), err)
+		// A commit rolled back for lack of space leaves the track running:
+		// memory is brought back to what the store holds BEFORE anyone is
+		// answered, so a caller that goes on sees the state on disk. Any
+		// other failure is returned and stops the track.
+		stop := t.recoverFromNoSpace(err)
 		for i := range batch {
 			batch[i].done <- result{err: err}
 		}
-		return err
+		return stop
 	}
 	debug := t.log.Enabled(context.Background(), slog.LevelDebug)
 	t.mu.Lock()

@@ -227,9 +227,7 @@ func (t *Track) run(ctx context.Context) error {
 				}
 			}
 			if err := t.commit(batch, false); err != nil {
-				if err := t.recoverFromNoSpace(err); err != nil {
-					return err
-				}
+				return err
 			}
 		case <-tick.C:
 			refresh := time.Since(lastLive) >= t.cfg.LivePeriod
@@ -247,9 +245,7 @@ func (t *Track) run(ctx context.Context) error {
 				}
 			}
 			if err := t.commit(nil, refresh); err != nil {
-				if err := t.recoverFromNoSpace(err); err != nil {
-					return err
-				}
+				return err
 			}
 		}
 	}
