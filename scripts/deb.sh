@@ -211,6 +211,10 @@ package_trackside() {
 	# and the password file and ACL generated before every Mosquitto start.
 	install -D -m 0644 packaging/mosquitto/pitwall.conf "$stage/usr/share/pitwall/mosquitto/pitwall.conf"
 	install -D -m 0644 packaging/mosquitto/mqtt-users.txt "$stage/etc/pitwall/mqtt-users.txt"
+	# The uplink to a cloud broker (docs/uplink.md), disabled until copied to
+	# /etc/mosquitto/conf.d/bridge.conf with its certificates.
+	install -D -m 0644 packaging/mosquitto/bridge.conf.example "$stage/usr/share/pitwall/mosquitto/bridge.conf.example"
+	install -m 0644 docs/uplink.md "$doc/uplink.md"
 	install -D -m 0755 packaging/mosquitto/broker-files "$stage/usr/libexec/pitwall/broker-files"
 	install -D -m 0644 packaging/mosquitto/mosquitto-pitwall.conf \
 		"$stage/usr/lib/systemd/system/mosquitto.service.d/pitwall.conf"

@@ -226,6 +226,50 @@ nettest net-bad-octet 'address=192.168.1.300/24\n' "" 'is not A.B.C.D/N'
 nettest net-bad-key 'adress=192.168.1.2/24\n' "" 'unknown key "adress"'
 nettest net-bad-gateway 'address=10.0.0.2/8\ngateway=router\n' "" '"router" is not an IPv4 address'
 
+# The uplink bridge: the shipped example with its certificates is enabled on
+# a trackside, with the certificate paths moved; anything that could open
+# the venue broker or bring messages in is refused.
+newroot bridge
+echo trackside >"$r/boot/pitwall-role.txt"
+cp "$repo/packaging/mosquitto/bridge.conf.example" "$r/boot/pitwall/bridge.conf"
+bootconf
+mq=$r/run/pitwall-boot/mosquitto
+expect_log "bridge without certificates" "bridge.conf ignored: it needs bridge-ca.crt"
+expect_absent "bridge without certificates" "$mq/conf.d/bridge.conf"
+for f in bridge-ca.crt bridge.crt bridge.key; do echo "$f" >"$r/boot/pitwall/$f"; done
+bootconf
+expect_file "bridge conf" "$mq/conf.d/bridge.conf" 640 "$mquser:$mqgroup"
+expect_eq "bridge CA path" "$(grep '^bridge_cafile' "$mq/conf.d/bridge.conf")" "bridge_cafile $mq/bridge/ca.crt"
+expect_eq "bridge key path" "$(grep '^bridge_keyfile' "$mq/conf.d/bridge.conf")" "bridge_keyfile $mq/bridge/client.key"
+expect_file "bridge client key" "$mq/bridge/client.key" 600 "$mquser:$mqgroup"
+expect_eq "bridge client cert content" "$(cat "$mq/bridge/client.crt")" bridge.crt
+expect_absent "bridge key stays out of /etc/pitwall" "$r/run/pitwall-boot/etc/bridge.key"
+expect_absent "bridge conf stays out of /etc/pitwall" "$r/run/pitwall-boot/etc/bridge.conf"
+expect_log "bridge enabled" "uplink: bridge to cloud.example.com:8883"
+bridgebad() { # NAME LINE LOG
+	cp "$repo/packaging/mosquitto/bridge.conf.example" "$r/boot/pitwall/bridge.conf"
+	printf '%s\r\n' "$2" >>"$r/boot/pitwall/bridge.conf"
+	bootconf
+	expect_absent "$1: bridge not enabled" "$mq/conf.d/bridge.conf"
+	expect_absent "$1: bridge certificates removed" "$mq/bridge"
+	expect_log "$1" "$3"
+}
+bridgebad bridge-in "topic pitwall/v1/track/+/admin/req in 1" 'only "out" topics'
+bridgebad bridge-both "topic pitwall/v1/track/+/standings both 1" 'only "out" topics'
+bridgebad bridge-admin "topic pitwall/v1/track/+/admin/resp out 1" "only pitwall/v1/track/<track or +>/status"
+bridgebad bridge-all "topic pitwall/v1/# out 1" "only pitwall/v1/track/<track or +>/status"
+bridgebad bridge-kiosk "topic pitwall/v1/kiosk/+/status out 1" "only pitwall/v1/track/<track or +>/status"
+bridgebad bridge-listener "listener 1884" '"listener" is not a bridge setting'
+bridgebad bridge-anonymous "allow_anonymous true" '"allow_anonymous" is not a bridge setting'
+bridgebad bridge-two "connection second" 'exactly one "connection" line, found 2'
+cp "$repo/packaging/mosquitto/bridge.conf.example" "$r/boot/pitwall/bridge.conf"
+echo "topic pitwall/v1/track/2/laps out 1" >>"$r/boot/pitwall/bridge.conf"
+bootconf
+expect_eq "one track's topic may go out" "$(grep -c '^topic pitwall/v1/track/2/laps out 1' "$mq/conf.d/bridge.conf")" 1
+echo kiosk >"$r/boot/pitwall-role.txt"
+bootconf
+expect_absent "no bridge on a kiosk" "$mq/conf.d/bridge.conf"
+
 # Journal directories: this boot's and the newest other one stay.
 newroot journal
 echo kiosk >"$r/boot/pitwall-role.txt"

@@ -105,6 +105,11 @@ define PITWALL_INSTALL_FILES
 		$(TARGET_DIR)/usr/share/pitwall/mosquitto/pitwall.conf
 	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/mqtt-users.txt \
 		$(TARGET_DIR)/usr/share/pitwall/mosquitto/mqtt-users.txt
+	# The uplink bridge (docs/uplink.md); examples/ puts it on the boot partition.
+	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/bridge.conf.example \
+		$(TARGET_DIR)/usr/share/pitwall/mosquitto/bridge.conf.example
+	$(INSTALL) -D -m 0644 $(@D)/packaging/mosquitto/bridge.conf.example \
+		$(TARGET_DIR)/usr/share/pitwall/examples/bridge.conf.example
 endef
 PITWALL_POST_INSTALL_TARGET_HOOKS += PITWALL_INSTALL_FILES
 
