@@ -421,3 +421,44 @@ use_identity_as_username true
 		t.Fatalf("retained standings in the cloud after the outage %q, want %q (retained state lost)\nvenue:\n%s", m.Payload(), want, venue.Log())
 	}
 }
+
+// The venue never depends on the uplink: with the cloud unreachable from
+// the start (nothing listens at the bridge's address), the venue broker
+// starts and its units publish and read as ever.
+func TestVenueStartsWithoutUplink(t *testing.T) {
+	pki := t.TempDir()
+	bridgePKI(t, pki)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nowhere := closed.Addr().String()
+	closed.Close()
+	venue := mosquittotest.StartWith(t, mosquittotest.Options{Config: func(dir string, port, tlsPort int) (string, error) {
+		users, err := brokerfiles.ReadUsers("../../packaging/mosquitto/mqtt-users.txt")
+		if err != nil {
+			return "", err
+		}
+		if err := brokerfiles.Write(dir, testSecret, users); err != nil {
+			return "", err
+		}
+		writeCerts(t, dir)
+		venueConf, err := shippedConfig(dir, port, tlsPort)
+		if err != nil {
+			return "", err
+		}
+		bridgeConf, err := renderBridge(nowhere, pki)
+		if err != nil {
+			return "", err
+		}
+		return venueConf + "\n" + bridgeConf, nil
+	}})
+	tg := target{url: venue.URL(), secret: testSecret}
+	kiosk := login(t, tg, "kiosk-1")
+	got := subscribe(t, kiosk, mqtt.AllTrackLaps)
+	publish(t, login(t, tg, "trackside-1"), mqtt.TrackLaps("1"), "lap-without-uplink")
+	got.until(t, mqtt.TrackLaps("1"), "lap-without-uplink")
+	if !strings.Contains(venue.Log(), "pitwall-uplink") {
+		t.Errorf("the venue log does not mention the bridge (was it loaded?):\n%s", venue.Log())
+	}
+}
