@@ -51,7 +51,19 @@ fi
 out=${PITWALL_SYSTEST_OUT:-$(mktemp -d /var/tmp/pitwall-systest.XXXXXX)}
 mkdir -p "$out"
 work=$(mktemp -d /var/tmp/pitwall-systest-work.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# Guests the test could not stop (it was killed) are stopped by their pid
+# files, if that pid is still a QEMU.
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	local p pid
+	for p in "$out"/*/qemu.pid; do
+		[ -f "$p" ] || continue
+		pid=$(cat "$p")
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = qemu-system-x86 ]; then kill "$pid" || true; fi
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
 echo "system_test: output in $out"
 
 t0=$(date +%s)
@@ -88,10 +100,13 @@ rm -rf "$root/etc/pitwall"
 ln -s /run/pitwall-boot/etc "$root/etc/pitwall"
 mkdir -p "$root/boot"
 # Root stays writable here (the SD image's is read-only with /var on its own
-# partition); the boot partition is the SD card's FAT one.
+# partition); the boot partition is the SD card's FAT one, mounted as the
+# image's fstab does but for the device timeout: three emulated guests on
+# two shared cores take over a minute to get through udev's coldplug, and
+# the image's 20 s would fail every pitwall unit.
 cat >"$root/etc/fstab" <<'FSTAB'
-/dev/vda             /      ext4  rw,errors=remount-ro                                                   0 1
-LABEL=PITWALLBOOT    /boot  vfat  ro,nofail,nodev,nosuid,noexec,umask=0077,x-systemd.device-timeout=20s 0 0
+/dev/vda             /      ext4  rw,errors=remount-ro                                                    0 1
+LABEL=PITWALLBOOT    /boot  vfat  ro,nofail,nodev,nosuid,noexec,umask=0077,x-systemd.device-timeout=10min 0 0
 FSTAB
 chroot "$root" systemctl enable pitwall-bootconf.service systemd-networkd.service systemd-resolved.service >>"$out/dpkg.log" 2>&1
 # No login prompt on the serial console: it would hang up the console the
@@ -100,7 +115,9 @@ chroot "$root" systemctl mask serial-getty@ttyS0.service getty@tty1.service >>"$
 # Debug access for a person at the QEMU window: root without password
 # exists only in the test image.
 chroot "$root" passwd -d root >/dev/null
-echo "pitwall-systest" >"$root/etc/hostname"
+# No host name in the image: each unit's comes from its boot partition
+# (pitwall-bootconf), and a shared one would collide on mDNS.
+rm -f "$root/etc/hostname"
 cp "$work"/dist/pitwall-*_amd64.deb "$out/" 2>/dev/null || true
 mkdir -p "$work/img"
 mkfs.ext4 -q -F -L pitwall-root -d "$root" "$work/img/root.img" 2G

@@ -79,7 +79,7 @@ func (g *guest) start() {
 		"-netdev", g.net, "-device", "virtio-net-pci,netdev=venue,mac=" + g.mac,
 		"-serial", "file:" + g.consolePath(g.boots),
 		"-qmp", "unix:" + g.qmpPath() + ",server=on,wait=off",
-		"-rtc", "base=utc", "-display", "none",
+		"-rtc", "base=utc", "-display", "none", "-pidfile", filepath.Join(g.dir, "qemu.pid"),
 	}
 	if g.display {
 		args = append(args, "-vga", "none", "-device", "bochs-display")
@@ -91,9 +91,10 @@ func (g *guest) start() {
 		g.t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group: a test that dies leaves no guest behind
-	// (cleanup kills it), and the test's kill -9 hits QEMU alone.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// Its own process group, so a ^C of the test does not reach it
+	// half-way; the test's cleanup (or scripts/system_test.sh, by the pid
+	// file, if the test was killed) stops it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		g.t.Fatalf("%s: start qemu: %v", g.name, err)
 	}
