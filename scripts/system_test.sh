@@ -96,6 +96,10 @@ for f in usr/libexec/pitwall/bootconf usr/libexec/pitwall/role-is \
 	etc/systemd/network/20-wired.network; do
 	install -D -m "$(stat -c %a "$overlay/$f")" "$overlay/$f" "$root/$f"
 done
+# The image keeps the default users list beside the broker config
+# (buildroot/package/pitwall/pitwall.mk); the .deb has it in /etc/pitwall,
+# which the boot partition replaces here.
+install -D -m 0644 "$root/etc/pitwall/mqtt-users.txt" "$root/usr/share/pitwall/mosquitto/mqtt-users.txt"
 rm -rf "$root/etc/pitwall"
 ln -s /run/pitwall-boot/etc "$root/etc/pitwall"
 mkdir -p "$root/boot"
