@@ -115,13 +115,14 @@ func countColour(img *image.RGBA, c color.RGBA) int {
 	return n
 }
 
-// accent is the board's accent colour (display/theme.go colAccent): the
-// header rule and title mark every board draws, and which the text console
-// never shows. Its presence tells a kiosk frame from the console.
+// accent is the board's accent colour (display/theme.go colAccent): every
+// board draws its title mark (two squares, about 290 pixels at 1280×800)
+// and the start of the header rule in it; the text console's palette has
+// no such colour. Its presence tells a kiosk frame from the console.
 var accent = color.RGBA{0xff, 0x99, 0x00, 0xff}
 
 // isBoard tells whether a screen shows a kiosk board.
-func isBoard(img *image.RGBA) bool { return countColour(img, accent) > 500 }
+func isBoard(img *image.RGBA) bool { return countColour(img, accent) > 150 }
 
 // diff compares two frames of the same size pixel by pixel within rect:
 // the share of pixels whose colour differs by more than tol in any channel,
