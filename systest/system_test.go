@@ -520,6 +520,8 @@ func (v *venue) compareScreens(label string, limit time.Duration) {
 	cfgPath := filepath.Join(dir, "reference-kiosk.json")
 	cfg := kioskConfig("8", v.broker, v.secretF, filepath.Join(dir, "reference-cache.json"))
 	cfg["width"], cfg["height"] = screenW, screenH
+	// -once draws to its own file, but the config must name an output.
+	cfg["outputs"] = map[string]any{"png": filepath.Join(dir, "reference-unused.png")}
 	b, _ := json.Marshal(cfg)
 	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
 		t.Fatal(err)
