@@ -31,8 +31,8 @@ type observer struct {
 	// every status message, in arrival order
 	statuses []statusEvent
 	laps     map[string]mqtt.LapEvent // by LapEvent.ID, first seen
-	race   mqtt.RaceState
-	stand  mqtt.Standings
+	race     mqtt.RaceState
+	stand    mqtt.Standings
 }
 
 func newObserver(t *testing.T, broker string, secret []byte) *observer {
