@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,6 +140,10 @@ func TestSystem(t *testing.T) {
 	for i, k := range v.kiosks {
 		at := firstFrames[i].wait(t, 5*time.Minute)
 		v.record(fmt.Sprintf("kiosk-%d: power on to first frame on the framebuffer", i+1), at.Sub(k.startedAt()))
+		// They found it by themselves: no broker address on their cards.
+		if c := k.console(1); !strings.Contains(c, "discovery: venue broker found") || !strings.Contains(c, "authentic=true") {
+			t.Errorf("kiosk-%d: no \"discovery: venue broker found … authentic=true\" in its journal (%s)", i+1, k.consolePath(1))
+		}
 	}
 
 	// Race 1: racer Ann, four laps, submitted: on both boards.
@@ -206,6 +211,67 @@ func TestSystem(t *testing.T) {
 	at = v.waitKioskOnline("2", k2.startedAt(), kioskBoot, 5*time.Minute)
 	v.record("kiosk power pull: restart to connected (live board)", at.Sub(k2.startedAt()))
 	v.compareScreens("kiosk-pull", false, 2*time.Minute)
+
+	// Cards an organiser got wrong: the problem on the unit's own screen.
+	v.problemScreens(img, venueNet)
+}
+
+// problemScreens boots two more kiosks, one from a blank boot partition
+// and one whose kiosk.json is broken, and checks that each shows the
+// problem on its framebuffer (not a board, not the console) and says so in
+// its journal, without a restart loop.
+func (v *venue) problemScreens(img images, venueNet string) {
+	t := v.t
+	cases := []struct {
+		name, role string
+		files      map[string]string
+		want       string // in the journal
+	}{
+		{"no-boot-file", "", map[string]string{}, "no /boot/pitwall-role.txt"},
+		{"broken-boot-file", "kiosk", map[string]string{
+			"pitwall/kiosk.json":   "{\"kiosk\": \"hall a\", \"broker\": {\"url\": \"auto\"}\n",
+			"pitwall/event.secret": v.secretText(),
+		}, "/etc/pitwall/kiosk.json"},
+	}
+	var guests []*guest
+	for i, c := range cases {
+		dir := v.guestDir(c.name)
+		g := newGuest(t, c.name, dir, img, v.bootImage(dir, c.role, c.files), fmt.Sprintf("52:54:00:00:01:%02x", 20+i), venueNet)
+		g.display = true
+		guests = append(guests, g)
+		t.Cleanup(g.kill)
+		g.start()
+	}
+	for i, g := range guests {
+		c := cases[i]
+		eventually(t, 6*time.Minute, c.name+": the problem on the screen and in the journal", func() bool {
+			return strings.Contains(g.console(1), "cannot start: showing the problem on the screen")
+		})
+		// The frame is drawn right after the journal line.
+		time.Sleep(3 * time.Second)
+		ppm := filepath.Join(g.dir, "problem.ppm")
+		if err := g.screendump(ppm); err != nil {
+			t.Fatal(err)
+		}
+		scr, err := readPPM(ppm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(v.out, "screens", c.name+".png")
+		_ = writePNG(out, scr)
+		if !strings.Contains(g.console(1), c.want) {
+			t.Errorf("%s: the journal does not name %q (%s)", c.name, c.want, g.consolePath(1))
+		}
+		if isBoard(scr) {
+			t.Errorf("%s: the screen shows a board, not the problem (%s)", c.name, out)
+		}
+		// The problem screen is light text on the board's dark
+		// background: not the black console, not blank.
+		if n := countColour(scr, color.RGBA{0, 0, 0, 0xff}); n > len(scr.Pix)/4/2 {
+			t.Errorf("%s: the screen is mostly black (%d pixels): the console, not the problem (%s)", c.name, n, out)
+		}
+		t.Logf("%s: problem on the screen: %s", c.name, out)
+	}
 }
 
 func (v *venue) guestDir(name string) string {
@@ -284,10 +350,11 @@ func kioskConfig(id, url, secretFile, cache string) map[string]any {
 	}
 }
 
-// kioskFiles is what an organiser writes on kiosk i's card. The broker
-// is named by the trackside's mDNS host name (hostname on its card).
+// kioskFiles is what an organiser writes on kiosk i's card: the example
+// config with its own id. "url": "auto" — the kiosk finds the venue broker
+// by DNS-SD (internal/discovery), proven by the event secret.
 func (v *venue) kioskFiles(i int) map[string]string {
-	cfg := kioskConfig(fmt.Sprint(i), "tcp://trackside.local:1883", "/etc/pitwall/event.secret", "/var/lib/pitwall/kiosk-cache.json")
+	cfg := kioskConfig(fmt.Sprint(i), "auto", "/etc/pitwall/event.secret", "/var/lib/pitwall/kiosk-cache.json")
 	cfg["outputs"] = map[string]any{"fb": "/dev/fb0"}
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	return map[string]string{
