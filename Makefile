@@ -77,7 +77,7 @@ deb-test:
 
 # The whole-system test: the amd64 .debs on Debian, booted as three QEMU
 # guests (trackside + two kiosks) on a private network over loopback.
-# Root; 6-7 minutes on 2 cores without KVM once the Debian base is cached,
+# Root; about 8 minutes on 2 cores without KVM once the Debian base is cached,
 # plus 3-8 minutes to build it (docs/system-test.md).
 system-test:
 	scripts/system_test.sh
