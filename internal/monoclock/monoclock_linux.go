@@ -2,7 +2,13 @@
 
 package monoclock
 
-import "golang.org/x/sys/unix"
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
 
 func now() int64 {
 	var ts unix.Timespec
@@ -21,4 +27,19 @@ func synced() bool {
 		return false
 	}
 	return state != unix.TIME_ERROR && tx.Status&unix.STA_UNSYNC == 0
+}
+
+// bootIDFile is the kernel's random id of the running boot.
+const bootIDFile = "/proc/sys/kernel/random/boot_id"
+
+func boot() (string, error) {
+	b, err := os.ReadFile(bootIDFile)
+	if err != nil {
+		return "", fmt.Errorf("boot id: %w", err)
+	}
+	id := strings.TrimSpace(string(b))
+	if id == "" {
+		return "", fmt.Errorf("boot id: %s is empty", bootIDFile)
+	}
+	return id, nil
 }

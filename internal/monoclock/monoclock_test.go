@@ -13,3 +13,17 @@ func TestNowIsMonotonicAndTicks(t *testing.T) {
 		t.Fatalf("5ms sleep measured as %v", d)
 	}
 }
+
+func TestBootIsStableWithinABoot(t *testing.T) {
+	a, err := Boot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Boot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == "" || a != b {
+		t.Fatalf("Boot() = %q then %q: want one non-empty id", a, b)
+	}
+}

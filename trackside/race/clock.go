@@ -181,6 +181,7 @@ func (e *Engine) Bind(transponder string) (Effect, error) {
 // Tick applies expiry at now: HardStop ends the race at expiry and Grace at
 // expiry+Grace; FinishLap waits for the crossing that closes the last lap.
 func (e *Engine) Tick(now int64) Effect {
+	e.seen = max(e.seen, now)
 	r := e.cur
 	if r == nil || now <= 0 {
 		return Effect{}

@@ -21,6 +21,10 @@ type Engine struct {
 	// once it has started. It is not in the Snapshot (it would grow with the
 	// event): the app rebuilds it from the stored races on Restore.
 	runs map[string]int
+	// seen is the latest clock reading the engine was given (Tick): where
+	// the clock was when the unit last committed, so a unit restarted on a
+	// new boot can go on from there (LastReading).
+	seen int64
 }
 
 // Snapshot is what the store persists in the same transaction as every
@@ -32,6 +36,9 @@ type Snapshot struct {
 	Queue    []string `json:"queue"`
 	NextRace uint64   `json:"next_race"`
 	NextSeq  uint64   `json:"next_seq"`
+	// Seen is the latest clock reading the engine was given (0 in
+	// snapshots written before it was kept).
+	Seen int64 `json:"seen_ns,omitempty"`
 }
 
 // Effect tells the caller what to persist and publish after a call.
@@ -156,6 +163,7 @@ func (e *Engine) Snapshot() Snapshot {
 		Queue:    append([]string{}, e.queue...),
 		NextRace: e.nextRace,
 		NextSeq:  e.nextSeq,
+		Seen:     e.seen,
 	}
 }
 
@@ -189,6 +197,10 @@ func Restore(s Snapshot, runs map[string]int) (*Engine, error) {
 	e.cur = s.Current.clone()
 	e.queue = append([]string{}, s.Queue...)
 	e.nextRace, e.nextSeq = s.NextRace, s.NextSeq
+	if s.Seen < 0 {
+		return nil, fmt.Errorf("restore track %q: seen_ns %d is negative", s.Track, s.Seen)
+	}
+	e.seen = s.Seen
 	e.setRuns(runs)
 	return e, nil
 }

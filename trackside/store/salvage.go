@@ -82,6 +82,7 @@ type salvaged struct {
 	races, racers     map[string]json.RawMessage
 	settings          map[string][]byte
 	engine            []byte
+	timeline          []byte // the engine's Timeline: its stamps mean nothing without it
 	crossSeq, audSeq  uint64
 	seqKnown          bool // the crossings bucket header was read
 	outbox            int
@@ -291,6 +292,9 @@ func (sv *salvaged) visitor(older bool) kvVisitor {
 					sv.settings[string(k)] = clone(v)
 				}
 			case string(bucketEngine):
+				if string(k) == string(timelineKey) && sv.timeline == nil && !older {
+					sv.timeline = clone(v)
+				}
 				if string(k) == "snapshot" && sv.engine == nil {
 					// An older snapshot only when the newest tree lost it:
 					// race.Restore checks it, and it is reported.
@@ -445,6 +449,16 @@ func (sv *salvaged) write(t *Tx, rep *SalvageReport) error {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("engine snapshot: %v", err))
 		} else {
 			rep.Engine = true
+		}
+	}
+	if sv.timeline != nil {
+		var tl Timeline
+		err := json.Unmarshal(sv.timeline, &tl)
+		if err == nil {
+			err = t.SetTimeline(tl)
+		}
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("engine timeline: %v", err))
 		}
 	}
 	return nil

@@ -37,7 +37,7 @@ func (e errAction) Unwrap() error { return e.err }
 // it in one transaction. A store error is returned and stops the track; an
 // error of one request is answered to that request only.
 func (t *Track) commit(batch []request, refresh bool) error {
-	now := t.cfg.Clock()
+	now := t.now()
 	results := make([]result, len(batch))
 	t.reject(batch, results)
 	tick := t.eng.Tick(now)
@@ -54,7 +54,7 @@ func (t *Track) commit(batch []request, refresh bool) error {
 					if _, err := tx.AddCrossing(c); err != nil {
 						return fmt.Errorf("record crossing: %w", err)
 					}
-					eff, err := t.eng.Pass(race.Pass{Stamp: c.MonoNS, Line: c.Line, Transponder: c.Transponder, HostTimed: c.HostTimed})
+					eff, err := t.eng.Pass(race.Pass{Stamp: c.MonoNS + t.offset, Line: c.Line, Transponder: c.Transponder, HostTimed: c.HostTimed})
 					if err != nil {
 						// The crossing is recorded; the engine had no use for it.
 						eff.Warning = err.Error()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"pitwall/internal/heartbeat"
+	"pitwall/internal/monoclock"
 	"pitwall/mqtt"
 	"pitwall/trackside/crossing"
 	"pitwall/trackside/race"
@@ -24,14 +25,20 @@ import (
 
 // Config of a Track.
 type Config struct {
-	ID     string        // track id, as in topics
-	Store  *store.Store  // opened by the caller
-	Rules  race.Config   // used when the store holds no engine snapshot yet
-	Boot   string        // boot id stamped on payloads
-	Clock  func() int64  // host monotonic ns; default MonoNow
-	Tick   time.Duration // race clock tick (expiry, live race state), default 100ms
-	Batch  int           // most requests per transaction (group commit), default 256
-	Logger *slog.Logger
+	ID    string       // track id, as in topics
+	Store *store.Store // opened by the caller
+	Rules race.Config  // used when the store holds no engine snapshot yet
+	Boot  string       // boot id stamped on payloads
+	Clock func() int64 // host monotonic ns; default MonoNow
+	// ClockBoot names Clock's timeline (monoclock.Boot), so that a store
+	// last used on another boot goes on from where its clock stopped
+	// (timeline.go). Default with Clock nil: the kernel's boot id. With a
+	// Clock of the caller's own and no ClockBoot, stamps are taken as they
+	// are.
+	ClockBoot string
+	Tick      time.Duration // race clock tick (expiry, live race state), default 100ms
+	Batch     int           // most requests per transaction (group commit), default 256
+	Logger    *slog.Logger
 	// LivePeriod is how often the retained race state is refreshed while a
 	// race runs, so late joiners see a fresh clock; default 5s (kiosks
 	// extrapolate between updates).
@@ -66,6 +73,10 @@ type Track struct {
 	board  *standings.Board
 	racers map[string]racerInfo // names and disqualification, for payloads and the board
 
+	// offset places Clock on the track's timeline (timeline.go); set in
+	// Open, never changed after.
+	offset int64
+
 	mu       sync.Mutex // guards the fields below, read by Health and views
 	last     crossing.Crossing
 	lastAt   time.Time
@@ -96,8 +107,12 @@ func Open(cfg Config) (*Track, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("track: no store")
 	}
+	var bootErr error
 	if cfg.Clock == nil {
 		cfg.Clock = MonoNow
+		if cfg.ClockBoot == "" {
+			cfg.ClockBoot, bootErr = monoclock.Boot()
+		}
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 100 * time.Millisecond
@@ -122,6 +137,12 @@ func Open(cfg Config) (*Track, error) {
 	}
 	if err := t.recover(); err != nil {
 		return nil, fmt.Errorf("track %s: recover from %s: %w", cfg.ID, cfg.Store.Path(), err)
+	}
+	if bootErr != nil {
+		t.log.Warn("the clock's boot is unknown: a race running at a power cut may not be timed after it", "err", bootErr)
+	}
+	if err := t.joinTimeline(); err != nil {
+		return nil, fmt.Errorf("track %s: %w", cfg.ID, err)
 	}
 	return t, nil
 }

@@ -80,7 +80,7 @@ type LiveClock struct {
 
 // Live is the clock of r (a copy from Current) now, as the engine computes it.
 func (t *Track) Live(r *race.Race) LiveClock {
-	e, l, rem := r.Live(t.cfg.Clock())
+	e, l, rem := r.Live(t.now())
 	return LiveClock{Elapsed: e, Lap: l, Remaining: rem}
 }
 

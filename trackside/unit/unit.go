@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +17,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"pitwall/internal/heartbeat"
+	"pitwall/internal/monoclock"
 	"pitwall/internal/version"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
@@ -318,8 +318,7 @@ func (u *Unit) noteEpochAt() {
 }
 
 func bootID(n uint64) string {
-	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
-	id := strings.TrimSpace(string(b))
+	id, err := monoclock.Boot()
 	if err != nil || len(id) < 8 {
 		id = "00000000"
 	}
