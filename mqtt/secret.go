@@ -44,15 +44,23 @@ func NewSecret() string {
 // ParseSecret checks an event secret file's content and returns the secret:
 // the text without surrounding white space or a UTF-8 byte order mark (what
 // editors on any laptop leave behind), at least MinSecretLen printable
-// ASCII characters.
+// ASCII characters. Single spaces between words are allowed, so that an
+// organiser can type a passphrase of random words into the file with any
+// text editor instead of running trackside -new-secret; runs of white
+// space, tabs and line breaks inside are refused (editors and copies
+// between laptops change them, and the same text must be on every card).
 func ParseSecret(data []byte) ([]byte, error) {
 	s := strings.TrimSpace(strings.TrimPrefix(string(data), "\uFEFF"))
 	if len(s) < MinSecretLen {
-		return nil, fmt.Errorf("event secret of %d characters, want at least %d (make one with: trackside -new-secret FILE)", len(s), MinSecretLen)
+		return nil, fmt.Errorf("event secret of %d characters, want at least %d (make one with: trackside -new-secret FILE, or type five or more random words)", len(s), MinSecretLen)
 	}
 	for i := 0; i < len(s); i++ {
-		if s[i] < '!' || s[i] > '~' {
-			return nil, fmt.Errorf("event secret: byte %d is 0x%02x, want printable ASCII without spaces", i, s[i])
+		switch c := s[i]; {
+		case c == ' ' && s[i-1] != ' ':
+		case c == ' ':
+			return nil, fmt.Errorf("event secret: two spaces in a row at byte %d, want single spaces between words", i)
+		case c < '!' || c > '~':
+			return nil, fmt.Errorf("event secret: byte %d is 0x%02x, want printable ASCII (letters, digits, punctuation, single spaces)", i, c)
 		}
 	}
 	return []byte(s), nil

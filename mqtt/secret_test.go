@@ -32,7 +32,13 @@ func TestParseSecret(t *testing.T) {
 			t.Errorf("ParseSecret(%q) = %q, %v; want %q", in, got, err, s)
 		}
 	}
-	for _, bad := range []string{"", "short", strings.Repeat("a", 31), strings.Repeat("a", 20) + " " + strings.Repeat("b", 20), strings.Repeat("é", 20)} {
+	// A passphrase typed in any editor: single spaces between words.
+	phrase := "violet anchor sleepy trombone gravel orbit"
+	if got, err := ParseSecret([]byte(phrase + "\r\n")); err != nil || string(got) != phrase {
+		t.Errorf("ParseSecret(passphrase) = %q, %v", got, err)
+	}
+	for _, bad := range []string{"", "short", strings.Repeat("a", 31), strings.Repeat("a", 20) + "  " + strings.Repeat("b", 20),
+		strings.Repeat("a", 20) + "\t" + strings.Repeat("b", 20), strings.Repeat("a", 20) + "\n" + strings.Repeat("b", 20), strings.Repeat("é", 20)} {
 		if _, err := ParseSecret([]byte(bad)); err == nil {
 			t.Errorf("ParseSecret(%q) succeeded, want an error", bad)
 		}
@@ -91,12 +97,14 @@ func FuzzParseSecret(f *testing.F) {
 	f.Add([]byte(NewSecret()))
 	f.Add([]byte("\uFEFF0123456789abcdef0123456789abcdef\r\n"))
 	f.Add([]byte("short"))
+	f.Add([]byte("violet anchor sleepy trombone gravel orbit\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSecret(data)
 		if err != nil {
 			return
 		}
-		if len(s) < MinSecretLen || strings.ContainsAny(string(s), " \t\r\n") {
+		if len(s) < MinSecretLen || strings.ContainsAny(string(s), "\t\r\n") || strings.Contains(string(s), "  ") ||
+			s[0] == ' ' || s[len(s)-1] == ' ' {
 			t.Fatalf("accepted %q", s)
 		}
 	})

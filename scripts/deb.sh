@@ -204,6 +204,7 @@ package_trackside() {
 	[ -n "$example" ] || die "no trackside.example.json in docs/ or cmd/trackside/"
 	install -D -m 0644 "$example" "$stage/etc/pitwall/trackside.json"
 	install -D -m 0644 "$example" "$doc/examples/trackside.example.json"
+	install -D -m 0644 buildroot/board/pitwall/boot/officials.txt.example "$doc/examples/officials.txt.example"
 	install -m 0644 docs/trackside.md "$doc/trackside.md"
 	if [ -f docs/admin.md ]; then install -m 0644 docs/admin.md "$doc/admin.md"; fi
 	# The venue broker (docs/admin.md): the shipped config, enabled with

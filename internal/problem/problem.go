@@ -227,8 +227,8 @@ func (s *Screen) Describe(err error, watch []string) display.Problem {
 	if errors.As(err, &be) {
 		p.Title = "This unit has no role"
 		p.Fix = []string{
-			"Put this unit's SD card in a laptop and open pitwall-role.txt on its boot partition.",
-			"Write one word into it: trackside or kiosk. Save, put the card back and power the unit on.",
+			"Put this unit's SD card in a laptop. For a screen, copy pitwall/kiosk.json.example to pitwall/kiosk.json on its boot partition; for a track, trackside.json.example to trackside.json.",
+			"Or write one word into pitwall-role.txt: trackside or kiosk. Save, put the card back and power the unit on.",
 		}
 		return p
 	}

@@ -223,7 +223,7 @@ func TestUntilRoleProblem(t *testing.T) {
 	fbPath := filepath.Join(dir, "fb0")
 	os.WriteFile(fbPath, make([]byte, screen.MemLen), 0o644)
 	roleProblem := filepath.Join(dir, "role-problem")
-	os.WriteFile(roleProblem, []byte("pitwall-role.txt on the boot partition names no role: write trackside or kiosk into it\n"), 0o644)
+	os.WriteFile(roleProblem, []byte("no pitwall/trackside.json or pitwall/kiosk.json: copy pitwall/kiosk.json.example to pitwall/kiosk.json for a kiosk (or trackside.json.example to trackside.json for a trackside) and edit it\n"), 0o644)
 	s := &problem.Screen{Role: "kiosk", FB: fbPath, Open: openFile, Poll: 5 * time.Millisecond, ProblemFiles: []string{roleProblem}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -40,6 +40,9 @@ type ConsoleConfig struct {
 	// Socket is the Unix socket the console process talks to (mode 0660:
 	// the unit's group); "" serves no console.
 	Socket string `json:"socket,omitempty"`
+	// OfficialsFile holds officials' PINs as "Name: PIN" lines
+	// (officials.go); read at start, a missing file is none.
+	OfficialsFile string `json:"officials_file,omitempty"`
 }
 
 // BrokerConfig says how to reach the MQTT broker.
@@ -221,6 +224,12 @@ func (c Config) Validate() error {
 	}
 	if c.Console.Socket != "" && !filepath.IsAbs(c.Console.Socket) {
 		return fmt.Errorf("console.socket: %q must be an absolute path", c.Console.Socket)
+	}
+	if c.Console.OfficialsFile != "" && !filepath.IsAbs(c.Console.OfficialsFile) {
+		return fmt.Errorf("console.officials_file: %q must be an absolute path", c.Console.OfficialsFile)
+	}
+	if _, err := LoadOfficials(c.Console.OfficialsFile); c.Console.OfficialsFile != "" && err != nil {
+		return err
 	}
 	if c.Official != nil && (c.Official.Racers < 1 || c.Official.Racers > 10000) {
 		return fmt.Errorf("auto_official.racers: %d is outside 1..10000", c.Official.Racers)

@@ -83,6 +83,10 @@ func New(cfg Config, opt Options) (*Unit, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := applyOfficialsFile(st, cfg.Console.OfficialsFile, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	u := &Unit{cfg: cfg, log: log, store: st, boot: bootID(st.Boot()), offTrack: make(chan struct{}, 1)}
 	u.noteEpochAt()
 	u.track, err = track.Open(track.Config{ID: cfg.Track, Store: st, Rules: cfg.Rules.Race(), Boot: u.boot, Logger: log})

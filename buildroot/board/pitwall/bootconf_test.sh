@@ -82,9 +82,10 @@ bootconf() { PITWALL_ROOT=$r $sh "$overlay/usr/libexec/pitwall/bootconf" 2>"$r/l
 role_is() { PITWALL_ROOT=$r $sh "$overlay/usr/libexec/pitwall/role-is" "$@" 2>>"$r/log"; }
 
 # Role file variants: what a laptop's editor may leave.
-roletest() { # NAME CONTENT WANT_ROLE (empty: none) LOG
+roletest() { # NAME CONTENT WANT_ROLE (empty: none) LOG [FILES IN pitwall/] [PROBLEM NAMES]
 	newroot "$1"
 	printf '%b' "$2" >"$r/boot/pitwall-role.txt"
+	for f in ${5:-}; do echo '{}' >"$r/boot/pitwall/$f"; done
 	if bootconf; then ok; else fail "$1: bootconf failed"; fi
 	if [ -n "$3" ]; then
 		expect_eq "$1: role" "$(cat "$r/run/pitwall-boot/role" 2>/dev/null)" "$3"
@@ -93,12 +94,17 @@ roletest() { # NAME CONTENT WANT_ROLE (empty: none) LOG
 	else
 		expect_absent "$1: role" "$r/run/pitwall-boot/role"
 		# The kiosk shows this on the screen: it names the file.
-		if grep -q "pitwall-role.txt" "$r/run/pitwall-boot/problem"; then ok; else fail "$1: problem file: '$(cat "$r/run/pitwall-boot/problem")'"; fi
+		if grep -q "${6:-pitwall-role.txt}" "$r/run/pitwall-boot/problem"; then ok; else fail "$1: problem file: '$(cat "$r/run/pitwall-boot/problem")'"; fi
 	fi
 	expect_log "$1" "$4"
 }
 roletest plain 'kiosk\n' kiosk "role: kiosk"
-roletest shipped "$(sed 's/%/%%/g' "$here/boot/pitwall-role.txt")\n" kiosk "role: kiosk"
+# The shipped file says auto: the config on the card picks the role.
+shipped="$(sed 's/%/%%/g' "$here/boot/pitwall-role.txt")\n"
+roletest shipped-kiosk "$shipped" kiosk "role: kiosk" "kiosk.json mqtt-users.txt"
+roletest shipped-trackside "$shipped" trackside "role: trackside" "trackside.json officials.txt"
+roletest shipped-blank "$shipped" "" "no pitwall/trackside.json or pitwall/kiosk.json" "" "copy pitwall/kiosk.json.example to pitwall/kiosk.json"
+roletest auto-both 'auto\n' "" "has both trackside.json and kiosk.json" "trackside.json kiosk.json" "pitwall-role.txt"
 roletest windows '\357\273\277# role\r\n\r\n  TrackSide  \r\n' trackside "role: trackside"
 roletest comment-after 'trackside # the timing unit\n' trackside "role: trackside"
 roletest two-roles 'trackside\nkiosk\n' "" "is not one role"
@@ -108,7 +114,7 @@ newroot missing
 bootconf || fail "missing: bootconf failed"
 expect_absent "missing: role" "$r/run/pitwall-boot/role"
 expect_log "missing" "no /boot/pitwall-role.txt"
-expect_eq "missing: problem for the screen" "$(cat "$r/run/pitwall-boot/problem")" "no /boot/pitwall-role.txt: write trackside or kiosk into it"
+expect_eq "missing: problem for the screen" "$(cat "$r/run/pitwall-boot/problem")" "no /boot/pitwall-role.txt: write trackside, kiosk or auto into it"
 
 # role-is, as ExecCondition: 0 runs the unit, 1 skips it.
 newroot roleis

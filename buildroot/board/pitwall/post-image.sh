@@ -16,6 +16,7 @@ rm -rf "${EXTRA}"
 mkdir -p "${EXTRA}/pitwall"
 install -m 0644 "${BOARD_DIR}/boot/pitwall-role.txt" "${EXTRA}/pitwall-role.txt"
 install -m 0644 "${BOARD_DIR}/boot/README.txt" "${EXTRA}/pitwall/README.txt"
+install -m 0644 "${BOARD_DIR}/boot/officials.txt.example" "${EXTRA}/pitwall/officials.txt.example"
 for f in "${TARGET_DIR}"/usr/share/pitwall/examples/*.example; do
 	install -m 0644 "${f}" "${EXTRA}/pitwall/"
 done
