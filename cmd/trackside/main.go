@@ -140,9 +140,10 @@ func run() error {
 	// found yet is shown on the unit's screen (when it has one) and in the
 	// journal until it is fixed: no exit, no restart loop.
 	var (
-		cfg unit.Config
-		log *slog.Logger
-		u   *unit.Unit
+		cfg       unit.Config
+		log       *slog.Logger
+		u         *unit.Unit
+		following bool // broker.url is "auto": follow the broker if it moves
 	)
 	screen := problem.ForUnit("trackside", *problemFB, func(path string, log *slog.Logger) (problem.Output, error) { return fb.Open(path, log) }, notify)
 	err := screen.Until(ctx, []string{*configPath, filepath.Dir(*configPath)}, func() error {
@@ -153,6 +154,7 @@ func run() error {
 		if log, err = logging.New(os.Stderr, *logFormat, c.LogLevel); err != nil {
 			return fmt.Errorf("config %s: %w", *configPath, err)
 		}
+		following = c.Broker.URL != "" && discovery.Wanted(c.Broker.URL)
 		if c.Broker.URL != "" {
 			url, err := discovery.Resolve(ctx, c.Broker.URL, c.Broker.SecretFile, 5*time.Second, log)
 			if err != nil {
@@ -187,7 +189,30 @@ func run() error {
 	// The watchdog pings while the writer, publisher and health loops go
 	// round (docs/venue.md).
 	go notify.Watchdog(ctx, sdnotify.WatchdogInterval(), u.Healthy, log)
-	return u.Run(ctx)
+	if !following {
+		return u.Run(ctx)
+	}
+	// A discovered broker that moves (a spare trackside, a new DHCP lease)
+	// is followed by a restart, which discovers it again: timing stops for
+	// the restart only, and only after the broker was gone for a while.
+	runCtx, moved := context.WithCancelCause(ctx)
+	defer moved(nil)
+	go func() {
+		url := discovery.Follow(runCtx, discovery.Follower{
+			Current: cfg.Broker.URL, Connected: u.BrokerConnected, Log: log,
+			Find: func(ctx context.Context) (string, error) {
+				return discovery.Resolve(ctx, "auto", cfg.Broker.SecretFile, 5*time.Second, log)
+			},
+		})
+		if url != "" {
+			moved(fmt.Errorf("the venue broker moved from %s to %s: restarting to use it", cfg.Broker.URL, url))
+		}
+	}()
+	err = u.Run(runCtx)
+	if cause := context.Cause(runCtx); ctx.Err() == nil && cause != nil {
+		return cause
+	}
+	return err
 }
 
 // damagedSteps is damagedHelp for the screen.

@@ -118,6 +118,14 @@ func (u *Unit) logHealth(st *mqtt.Status, client paho.Client) {
 	u.log.Info("health", attrs...)
 }
 
+// BrokerConnected reports whether the unit's MQTT connection is up now.
+func (u *Unit) BrokerConnected() bool {
+	u.mu.Lock()
+	c := u.client
+	u.mu.Unlock()
+	return brokerState(c) == "connected"
+}
+
 func brokerState(c paho.Client) string {
 	switch {
 	case c == nil:
