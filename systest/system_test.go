@@ -4,6 +4,7 @@ package systest
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"fmt"
 	"image"
 	"image/color"
@@ -73,8 +74,12 @@ func TestSystem(t *testing.T) {
 	}
 	v := &venue{t: t, out: out, bin: bin}
 	v.secretF = filepath.Join(out, "event.secret")
-	_ = os.Remove(v.secretF)
-	if err := mqtt.WriteNewSecret(v.secretF); err != nil {
+	// The secret as an organiser without a terminal makes it: random
+	// words typed into the file (docs/venue.md, step 2).
+	if err := os.WriteFile(v.secretF, []byte(passphrase(8)+"\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mqtt.ReadSecret(v.secretF); err != nil {
 		t.Fatal(err)
 	}
 	var err error
@@ -96,7 +101,7 @@ func TestSystem(t *testing.T) {
 		brokerPort%250, decoderPort%250, freePort(t))
 
 	tsDir := v.guestDir("trackside")
-	v.trackside = newGuest(t, "trackside", tsDir, img, v.bootImage(tsDir, "trackside", v.tracksideFiles()), "52:54:00:00:01:01", venueNet)
+	v.trackside = newGuest(t, "trackside", tsDir, img, v.bootImage(tsDir, shippedRole, v.tracksideFiles()), "52:54:00:00:01:01", venueNet)
 	// The admin's laptop: a second NIC in QEMU's user-mode network with
 	// restrict=on (no way out of the guest), which forwards one port on
 	// the host's 127.0.0.1 to the broker. The decoder: the second serial
@@ -110,7 +115,7 @@ func TestSystem(t *testing.T) {
 	for i := 1; i <= 2; i++ {
 		name := fmt.Sprintf("kiosk-%d", i)
 		dir := v.guestDir(name)
-		g := newGuest(t, name, dir, img, v.bootImage(dir, "kiosk", v.kioskFiles(i)), fmt.Sprintf("52:54:00:00:01:%02x", 10+i), venueNet)
+		g := newGuest(t, name, dir, img, v.bootImage(dir, shippedRole, v.kioskFiles(i)), fmt.Sprintf("52:54:00:00:01:%02x", 10+i), venueNet)
 		g.display = true
 		v.kiosks = append(v.kiosks, g)
 	}
@@ -143,6 +148,17 @@ func TestSystem(t *testing.T) {
 		// They found it by themselves: no broker address on their cards.
 		if c := k.console(1); !strings.Contains(c, "discovery: venue broker found") || !strings.Contains(c, "authentic=true") {
 			t.Errorf("kiosk-%d: no \"discovery: venue broker found … authentic=true\" in its journal (%s)", i+1, k.consolePath(1))
+		}
+		// The shipped role file says auto: kiosk.json made it a kiosk.
+		if c := k.console(1); !strings.Contains(c, "pitwall-bootconf: role: kiosk") {
+			t.Errorf("kiosk-%d: no \"pitwall-bootconf: role: kiosk\" in its journal (%s)", i+1, k.consolePath(1))
+		}
+	}
+	// And trackside.json a trackside, which took the officials' PINs
+	// from officials.txt (no terminal, no admin key).
+	for _, want := range []string{"pitwall-bootconf: role: trackside", "officials' PINs", "set=1"} {
+		if !strings.Contains(v.trackside.console(1), want) {
+			t.Errorf("trackside: no %q in its journal (%s)", want, v.trackside.consolePath(1))
 		}
 	}
 
@@ -291,7 +307,15 @@ func (v *venue) bootImage(dir, role string, files map[string]string) string {
 	if err := os.MkdirAll(filepath.Join(tree, "pitwall"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if role != "" {
+	switch role {
+	case "":
+	case shippedRole:
+		b, err := os.ReadFile("../buildroot/board/pitwall/boot/pitwall-role.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["pitwall-role.txt"] = string(b)
+	default:
 		files["pitwall-role.txt"] = role + "\n"
 	}
 	for name, content := range files {
@@ -305,6 +329,22 @@ func (v *venue) bootImage(dir, role string, files map[string]string) string {
 	entries, _ := filepath.Glob(filepath.Join(tree, "*"))
 	run(t, "mcopy", append([]string{"-s", "-i", img}, append(entries, "::/")...)...)
 	return img
+}
+
+// shippedRole is the image's pitwall-role.txt as shipped ("auto"): the
+// organiser leaves it alone and the config on the card picks the role.
+const shippedRole = "as shipped"
+
+// passphrase is n random words, as an organiser would type them.
+func passphrase(n int) string {
+	words := strings.Fields(`anchor violet gravel orbit sleepy trombone maple quartz lantern pepper
+		harbor velvet cactus meadow puzzle rocket saddle tundra walnut zephyr bishop copper dragon
+		falcon glacier hollow island jigsaw kettle lemon magnet nickel`)
+	out := make([]string, n)
+	for i := range out {
+		out[i] = words[rand.IntN(len(words))]
+	}
+	return strings.Join(out, " ")
 }
 
 func (v *venue) secretText() string {
@@ -329,11 +369,13 @@ func (v *venue) tracksideFiles() map[string]string {
 			"type": "serial", "name": "zround", "protocol": "zround", "path": "/dev/ttyS1", "baud": 19200,
 		}},
 		"log_level": "info",
+		"console":   map[string]any{"officials_file": "/etc/pitwall/officials.txt"},
 		"admin":     map[string]any{"keys": []json.RawMessage{json.RawMessage(v.pubKey)}},
 	}
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	return map[string]string{
 		"pitwall/trackside.json": string(b),
+		"pitwall/officials.txt":  "# Name: PIN\r\nAna Ruiz: 2468\r\n",
 		"pitwall/event.secret":   v.secretText(),
 		"pitwall/hostname":       "trackside\n",
 	}
