@@ -4,10 +4,10 @@ package systest
 
 import (
 	"encoding/json"
-	"math/rand/v2"
 	"fmt"
 	"image"
 	"image/color"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
