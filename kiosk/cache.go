@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
@@ -43,17 +44,17 @@ type CachedTrack struct {
 	Race      json.RawMessage `json:"race,omitempty"`
 }
 
-// CachedTracks copies the inputs' payloads into cache form.
-func CachedTracks(in *Inputs) []CachedTrack {
+// cachedTracks copies the inputs' payloads into cache form.
+func cachedTracks(in *model.Inputs) []CachedTrack {
 	order := in.Order()
 	out := make([]CachedTrack, 0, len(order))
 	for _, id := range order {
 		ts := in.Track(id)
 		out = append(out, CachedTrack{
 			ID:        id,
-			Status:    ts.Raw[KindStatus],
-			Standings: ts.Raw[KindStandings],
-			Race:      ts.Raw[KindRace],
+			Status:    ts.Raw[model.KindStatus],
+			Standings: ts.Raw[model.KindStandings],
+			Race:      ts.Raw[model.KindRace],
 		})
 	}
 	return out
@@ -62,8 +63,8 @@ func CachedTracks(in *Inputs) []CachedTrack {
 // Messages turns the cache back into messages, to be applied like ones
 // from the broker. They carry no receipt time: a race state from the cache
 // is not shown until the broker confirms it.
-func (f CacheFile) Messages() []Message {
-	var out []Message
+func (f CacheFile) Messages() []model.Message {
+	var out []model.Message
 	for _, t := range f.Tracks {
 		for _, p := range []struct {
 			topic string
@@ -74,7 +75,7 @@ func (f CacheFile) Messages() []Message {
 			{mqtt.TrackRace(t.ID), t.Race},
 		} {
 			if len(p.raw) > 0 {
-				out = append(out, Message{Topic: p.topic, Payload: []byte(p.raw), Retained: true})
+				out = append(out, model.Message{Topic: p.topic, Payload: []byte(p.raw), Retained: true})
 			}
 		}
 	}

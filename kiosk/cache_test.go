@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
@@ -74,14 +75,14 @@ func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 // TestCacheRoundTrip: a scene rebuilt from its cache shows the same board
 // and holds the same seqs (older messages stay dropped after a reboot).
 func TestCacheRoundTrip(t *testing.T) {
-	s := newTestScene(SceneConfig{Title: "T"})
+	s := newTestScene(model.SceneConfig{Title: "T"})
 	apply(t, s, standingsMsg(t, standings("1", 4, ranked(e(0, "a", 9000), e(0, "b", 9500))...), t0))
 	apply(t, s, standingsMsg(t, standings("2", 9, ranked(e(0, "c", 9200))...), t0))
 	apply(t, s, msg(t, mqtt.TrackStatus("2"), &mqtt.Status{Header: mqtt.Header{Track: "2", Boot: "b-1"}}, t0))
 	apply(t, s, msg(t, mqtt.TrackRace("1"), &mqtt.RaceState{Header: mqtt.Header{Track: "1", Seq: 5}, Race: &mqtt.LiveRace{ID: "r", Name: "Ada", State: "running", Running: true, DurationMS: 60000}}, t0))
 
 	path := filepath.Join(t.TempDir(), "kiosk-cache.json")
-	if err := WriteCache(path, CacheFile{Boots: 3, LastContactMS: t0.UnixMilli(), Tracks: CachedTracks(s.Inputs())}); err != nil {
+	if err := WriteCache(path, CacheFile{Boots: 3, LastContactMS: t0.UnixMilli(), Tracks: cachedTracks(s.Inputs())}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := ReadCache(path)
@@ -91,7 +92,7 @@ func TestCacheRoundTrip(t *testing.T) {
 	if f.Boots != 3 || !f.LastContact().Equal(t0) || len(f.Tracks) != 2 {
 		t.Fatalf("cache %+v", f)
 	}
-	r := newTestScene(SceneConfig{Title: "T"})
+	r := newTestScene(model.SceneConfig{Title: "T"})
 	for _, m := range f.Messages() {
 		apply(t, r, m)
 	}
@@ -106,8 +107,8 @@ func TestCacheRoundTrip(t *testing.T) {
 		t.Fatalf("a cached race state is shown before the broker confirms it: %+v", got.Live)
 	}
 	// A late copy of an older snapshot stays dropped after the restore.
-	if changed, err := r.Apply(standingsMsg(t, standings("1", 3, ranked(e(0, "z", 1000))...), t0)); err != nil || changed {
-		t.Fatalf("older standings after restore: changed %v, err %v", changed, err)
+	if u, err := r.Apply(standingsMsg(t, standings("1", 3, ranked(e(0, "z", 1000))...), t0)); err != nil || u.Changed {
+		t.Fatalf("older standings after restore: changed %v, err %v", u.Changed, err)
 	}
 }
 
@@ -150,7 +151,7 @@ func TestCacheWithBadPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestScene(SceneConfig{})
+	s := newTestScene(model.SceneConfig{})
 	var bad int
 	for _, m := range g.Messages() {
 		if _, err := s.Apply(m); err != nil {

@@ -12,12 +12,14 @@ import (
 	"pitwall/display"
 	"pitwall/internal/discovery"
 	"pitwall/internal/jsonconf"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 )
 
-// BoardCombined is the board that merges every track into one ranking.
-const BoardCombined = "combined"
+// BoardCombined is the board that merges every track into one ranking
+// (Config.Board, Config.Rotate); any other board is a track id.
+const BoardCombined = model.BoardCombined
 
 // DefaultCachePath is where a kiosk keeps its last board across reboots.
 const DefaultCachePath = "/var/lib/pitwall/kiosk-cache.json"
@@ -169,7 +171,7 @@ func (c Config) Validate() error {
 		seen[t] = true
 	}
 	if c.MaxTracks < 0 || c.MaxTracks > maxMaxTracks {
-		return fmt.Errorf("max_tracks: %d is outside 1..%d (0: the default, %d)", c.MaxTracks, maxMaxTracks, DefaultMaxTracks)
+		return fmt.Errorf("max_tracks: %d is outside 1..%d (0: the default, %d)", c.MaxTracks, maxMaxTracks, model.DefaultMaxTracks)
 	}
 	if c.MaxTracks > 0 && len(c.Tracks) > c.MaxTracks {
 		return fmt.Errorf("max_tracks: %d is fewer than the %d tracks listed", c.MaxTracks, len(c.Tracks))
@@ -277,7 +279,7 @@ func (c Config) maxTracks() int {
 	if c.MaxTracks > 0 {
 		return c.MaxTracks
 	}
-	return DefaultMaxTracks
+	return model.DefaultMaxTracks
 }
 
 // boardTracks lists the distinct track ids named by board and rotate.

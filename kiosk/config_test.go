@@ -1,6 +1,8 @@
 package kiosk
 
 import (
+	"pitwall/kiosk/model"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,8 +82,8 @@ func TestParseConfig(t *testing.T) {
 			}
 		}},
 		{name: "max_tracks default", json: `{` + base + `}`, test: func(t *testing.T, c Config) {
-			if c.maxTracks() != DefaultMaxTracks {
-				t.Fatalf("max_tracks %d, want %d", c.maxTracks(), DefaultMaxTracks)
+			if c.maxTracks() != model.DefaultMaxTracks {
+				t.Fatalf("max_tracks %d, want %d", c.maxTracks(), model.DefaultMaxTracks)
 			}
 		}},
 		{name: "negative max_tracks", json: `{` + base + `, "max_tracks": -1}`, err: "max_tracks: -1 is outside 1..256"},

@@ -31,6 +31,7 @@ import (
 	"pitwall/display"
 	"pitwall/internal/heartbeat"
 	"pitwall/internal/monoclock"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 )
@@ -96,7 +97,7 @@ type Kiosk struct {
 	opt      Options
 	log      *slog.Logger
 	size     image.Point
-	scene    *Scene
+	scene    *model.Scene
 	inbox    *inbox
 	renderer *display.Renderer
 	boots    uint64
@@ -124,12 +125,10 @@ type Kiosk struct {
 	// logged: the handler runs on paho's goroutines, so not in badLog.
 	oversizedLogged atomic.Int64
 
-	// public is the merged model the web pages read (Public); the
-	// loop republishes it after changes (pubDirty, pubStandings).
-	public                 *publicModel
-	pubDirty, pubStandings bool
-	pubSeen                []PublicRun // the last RecentRaceStates
-	pubSeenNo              uint64
+	// model is the snapshot of the scene that the screen and the web
+	// pages read; the loop publishes a new one after changes (dirty).
+	model published
+	dirty bool
 
 	mu        sync.Mutex
 	lastBoard display.Board
@@ -175,14 +174,14 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 		cfg: cfg, opt: opt, log: log.With("kiosk", cfg.Kiosk), size: size, renderer: r,
 		frameCopy: display.NewFrameCopy(), redraw: make(chan struct{}, 1),
 		inbox: newInbox(), linkWake: make(chan struct{}, 1), statusKick: make(chan struct{}, 1),
-		badLog: map[string]time.Time{}, start: now, public: newPublicModel(),
+		badLog: map[string]time.Time{}, start: now,
 	}
-	k.scene = NewScene(SceneConfig{
+	k.scene = model.NewScene(model.SceneConfig{
 		Title: cfg.Title, Tracks: cfg.Tracks, MaxTracks: cfg.MaxTracks, Boards: cfg.Boards(), RotateEvery: time.Duration(cfg.RotateEvery),
 		Focus: cfg.Focus, HighlightFor: opt.HighlightFor, OfflineGrace: opt.OfflineGrace, QR: cfg.Web.PublicURL,
 	}, now)
 	k.loadCache()
-	k.publish(true, now)
+	k.publish(now)
 	k.boots++
 	k.boot = fmt.Sprintf("%s-%d", kernelBootID(), k.boots)
 	empty := ""
@@ -342,9 +341,9 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 					cacheDelay = d
 				}
 			}
-			if k.pubDirty {
-				k.publish(k.pubStandings, time.Now())
-				k.pubDirty, k.pubStandings = false, false
+			if k.dirty {
+				k.publish(time.Now())
+				k.dirty = false
 			}
 		case <-k.linkWake:
 			up := k.link.Load()
@@ -371,13 +370,14 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 		if cacheDelay >= 0 {
 			cache.save(k.cacheFile(now), cacheDelay)
 		}
-		if s := k.scene.Shows(now); s != *k.shows.Load() {
+		snap, _ := k.model.get()
+		if s := snap.Shows(now); s != *k.shows.Load() {
 			k.shows.Store(&s)
 			kick(k.statusKick)
 		}
 		// The next tick: on the tick grid, so the race clock's tenths
 		// advance evenly however long this pass took.
-		every := k.scene.TickEvery(now)
+		every := snap.TickEvery(now)
 		next := every - now.Sub(k.start)%every
 		timer.Reset(next)
 	}
@@ -385,11 +385,11 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 
 // apply takes one message into the scene and counts it. It returns the
 // cache delay the change calls for, or -1 when nothing changed.
-func (k *Kiosk) apply(m Message) time.Duration {
+func (k *Kiosk) apply(m model.Message) time.Duration {
 	k.received.Add(1)
-	u, err := k.scene.apply(m)
+	u, err := k.scene.Apply(m)
 	switch {
-	case errors.Is(err, ErrTooManyTracks):
+	case errors.Is(err, model.ErrTooManyTracks):
 		k.overTrackLimit.Add(1)
 		if now := time.Now(); now.Sub(k.badLog["max_tracks"]) >= 10*time.Second {
 			k.badLog["max_tracks"] = now
@@ -397,7 +397,7 @@ func (k *Kiosk) apply(m Message) time.Duration {
 				"topic", m.Topic, "max_tracks", k.cfg.maxTracks(), "ignored_total", k.overTrackLimit.Load())
 		}
 		return -1
-	case errors.Is(err, ErrIgnored):
+	case errors.Is(err, model.ErrIgnored):
 		return -1
 	case err != nil:
 		k.bad.Add(1)
@@ -412,17 +412,7 @@ func (k *Kiosk) apply(m Message) time.Duration {
 		k.stale.Add(1)
 		return -1
 	}
-	k.pubDirty = true
-	k.pubStandings = k.pubStandings || u.StandingsChanged
-	if u.Kind == KindRace {
-		if ts := k.scene.in.Track(u.Track); ts != nil && ts.Race != nil && ts.Race.Race != nil {
-			k.pubSeenNo++
-			if len(k.pubSeen) == RecentRaceStates {
-				k.pubSeen = append(k.pubSeen[:0], k.pubSeen[1:]...)
-			}
-			k.pubSeen = append(k.pubSeen, PublicRun{No: k.pubSeenNo, Track: u.Track, Race: ts.Race.Race, At: ts.RaceAt})
-		}
-	}
+	k.dirty = true
 	if strings.HasSuffix(m.Topic, "/standings") {
 		return cacheDelayStandings
 	}
@@ -440,9 +430,11 @@ func (k *Kiosk) logBad(topic string, err error) {
 	k.log.Error("payload refused; board unchanged", "topic", topic, "err", err, "refused_total", k.bad.Load())
 }
 
-// draw renders the scene at now and sends the changed parts to the outputs.
+// draw renders the published snapshot at now and sends the changed parts
+// to the outputs.
 func (k *Kiosk) draw(now time.Time, sinks *frameSinks) {
-	b := k.scene.Board(now, now, k.opt.Synced())
+	snap, _ := k.model.get()
+	b := snap.Screen(k.scene.Link(), now, now, k.opt.Synced())
 	damaged := k.renderer.Render(b)
 	k.mu.Lock()
 	k.lastBoard = b
@@ -461,13 +453,13 @@ func (k *Kiosk) draw(now time.Time, sinks *frameSinks) {
 
 // cacheFile is the cache's content at now.
 func (k *Kiosk) cacheFile(now time.Time) CacheFile {
-	f := CacheFile{Boots: k.boots, Tracks: CachedTracks(k.scene.Inputs())}
+	f := CacheFile{Boots: k.boots, Tracks: cachedTracks(k.scene.Inputs())}
 	if k.opt.Synced() {
 		f.SavedMS = now.UnixMilli()
 		if lc := k.scene.LastContact(now, now); !lc.IsZero() {
 			f.LastContactMS = lc.UnixMilli()
 		}
-	} else if lc := k.scene.lostWall; !k.scene.Connected() && !lc.IsZero() {
+	} else if lc := k.scene.RecordedContact(); !lc.IsZero() {
 		// Not synced now: keep what an earlier run recorded.
 		f.LastContactMS = lc.UnixMilli()
 	}
@@ -476,8 +468,8 @@ func (k *Kiosk) cacheFile(now time.Time) CacheFile {
 
 // topicPayloadLimit is the payload limit of a topic the kiosk reads.
 func topicPayloadLimit(topic string) int {
-	if _, kind, err := ParseTopic(topic); err == nil {
-		return MaxPayload(kind)
+	if _, kind, err := model.ParseTopic(topic); err == nil {
+		return model.MaxPayload(kind)
 	}
 	return mqtt.MaxPayload
 }
@@ -521,7 +513,7 @@ func (k *Kiosk) handle(_ paho.Client, m paho.Message) {
 		k.refuseOversized(m.Topic(), n)
 		return
 	}
-	k.inbox.put(Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained(), At: time.Now()})
+	k.inbox.put(model.Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained(), At: time.Now()})
 }
 
 // connect starts the MQTT client; it keeps retrying in the background.

@@ -56,9 +56,11 @@ loop:
 		}
 	}
 	// A snapshot has waited long enough to call the broker offline.
-	k.scene.cfg.OfflineGrace = time.Nanosecond
+	k.scene.SetOfflineGrace(time.Nanosecond)
 	now := time.Now()
-	b := k.scene.Board(now, now, k.opt.Synced())
+	k.publish(now)
+	snap, _ := k.model.get()
+	b := snap.Screen(k.scene.Link(), now, now, k.opt.Synced())
 	k.renderer.Render(b)
 	k.mu.Lock()
 	k.lastBoard = b
