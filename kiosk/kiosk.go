@@ -53,9 +53,11 @@ const (
 // Options are what a caller adds to the config file.
 type Options struct {
 	Logger *slog.Logger
-	// Outputs receive the frames (built by cmd/kiosk from the config's
-	// outputs; tests pass their own).
+	// Outputs receive the frames: Start adds the config's outputs to
+	// these (tests pass their own).
 	Outputs []Output
+	// OpenFB opens outputs.fb for Start; nil: fb.Open.
+	OpenFB OpenFramebuffer
 	// Size of the frame when the config gives none (the framebuffer's
 	// mode); zero: DefaultSize.
 	Size image.Point
@@ -129,6 +131,11 @@ type Kiosk struct {
 	// pages read; the loop publishes a new one after changes (dirty).
 	model published
 	dirty bool
+
+	// served are the HTTP servers Start set up, which Run serves;
+	// closers close what Start opened, when Run returns.
+	served  []*served
+	closers []func()
 
 	mu        sync.Mutex
 	lastBoard display.Board
@@ -251,6 +258,8 @@ func (k *Kiosk) Stats() Stats {
 // keeps the screen current until ctx is done. It returns nil on a clean
 // stop.
 func (k *Kiosk) Run(ctx context.Context) error {
+	stopServing := k.serve(ctx)
+	defer stopServing() // last: after the goroutines below stopped
 	var wg sync.WaitGroup
 	defer wg.Wait() // runs after cancel: the goroutines below stop on ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -524,7 +533,7 @@ func (k *Kiosk) connect() paho.Client {
 }
 
 // newClient builds and starts the client: with a will (a running kiosk) or
-// without (a snapshot, which publishes nothing). subscribed runs after
+// without (DrawOnce, which publishes nothing). subscribed runs after
 // each successful subscription.
 func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 	cc := client.Config{
@@ -546,7 +555,7 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 		OnLost: func(error) { k.setLink(false) },
 	}
 	if cc.ClientID == "" || will == nil {
-		// A snapshot must not take over the running kiosk's client id.
+		// A one-shot frame must not take over the running kiosk's client id.
 		cc.ClientID = client.UniqueID("pitwall-kiosk-" + k.cfg.Kiosk)
 	}
 	if user, pw, err := k.cfg.Broker.Credentials(mqtt.KioskUser(k.cfg.Kiosk)); err != nil {

@@ -249,7 +249,7 @@ func TestSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	board, frame, err := k.Snapshot(t.Context(), 10*time.Second)
+	board, frame, err := k.DrawOnce(t.Context(), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, _, err = k.Snapshot(t.Context(), 500*time.Millisecond)
+	board, _, err = k.DrawOnce(t.Context(), 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
