@@ -16,10 +16,10 @@ import (
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cache.json")
-	if err := WriteFileAtomic(path, []byte("first"), 0o644); err != nil {
+	if err := writeFileAtomic(path, []byte("first"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(path, []byte("second"), 0o600); err != nil {
+	if err := writeFileAtomic(path, []byte("second"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -46,7 +46,7 @@ func TestWriteFileAtomic(t *testing.T) {
 func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cache.json")
-	if err := WriteFileAtomic(path, []byte("old"), 0o644); err != nil {
+	if err := writeFileAtomic(path, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// A directory where the file should be makes the rename fail.
@@ -54,7 +54,7 @@ func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	err := WriteFileAtomic(blocked, []byte("new"), 0o644)
+	err := writeFileAtomic(blocked, []byte("new"), 0o644)
 	if err == nil || !strings.Contains(err.Error(), blocked) {
 		t.Fatalf("err %v, want a rename error naming %s", err, blocked)
 	}
@@ -67,7 +67,7 @@ func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 			t.Fatalf("temporary file %s left behind", e.Name())
 		}
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "missing", "cache.json"), []byte("x"), 0o644); err == nil {
+	if err := writeFileAtomic(filepath.Join(dir, "missing", "cache.json"), []byte("x"), 0o644); err == nil {
 		t.Fatal("write into a missing directory succeeded")
 	}
 }
@@ -82,10 +82,10 @@ func TestCacheRoundTrip(t *testing.T) {
 	apply(t, s, msg(t, mqtt.TrackRace("1"), &mqtt.RaceState{Header: mqtt.Header{Track: "1", Seq: 5}, Race: &mqtt.LiveRace{ID: "r", Name: "Ada", State: "running", Running: true, DurationMS: 60000}}, t0))
 
 	path := filepath.Join(t.TempDir(), "kiosk-cache.json")
-	if err := WriteCache(path, CacheFile{Boots: 3, LastContactMS: t0.UnixMilli(), Tracks: cachedTracks(s.Inputs())}); err != nil {
+	if err := writeCache(path, cacheFile{Boots: 3, LastContactMS: t0.UnixMilli(), Tracks: cachedTracks(s.Inputs())}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := ReadCache(path)
+	f, err := readCache(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +114,8 @@ func TestCacheRoundTrip(t *testing.T) {
 
 func TestReadCacheErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := ReadCache(filepath.Join(dir, "none.json")); !errors.Is(err, ErrNoCache) {
-		t.Fatalf("missing cache: err %v, want ErrNoCache", err)
+	if _, err := readCache(filepath.Join(dir, "none.json")); !errors.Is(err, errNoCache) {
+		t.Fatalf("missing cache: err %v, want errNoCache", err)
 	}
 	for _, tc := range []struct {
 		name, content, err string
@@ -129,7 +129,7 @@ func TestReadCacheErrors(t *testing.T) {
 		if err := os.WriteFile(p, []byte(tc.content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ReadCache(p); err == nil || !strings.Contains(err.Error(), tc.err) {
+		if _, err := readCache(p); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: err %v, want one containing %q", tc.name, err, tc.err)
 		}
 	}
@@ -139,15 +139,15 @@ func TestReadCacheErrors(t *testing.T) {
 // refused when applied, like one from the broker; the rest still loads.
 func TestCacheWithBadPayload(t *testing.T) {
 	good, _ := mqtt.Encode(standings("1", 1, ranked(e(0, "a", 9000))...))
-	f := CacheFile{V: 1, Tracks: []CachedTrack{
+	f := cacheFile{V: 1, Tracks: []cachedTrack{
 		{ID: "1", Standings: good},
 		{ID: "2", Standings: json.RawMessage(`{"v":9,"seq":1}`)},
 	}}
-	b, err := EncodeCache(f)
+	b, err := encodeCache(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := DecodeCache(b)
+	g, err := decodeCache(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,8 @@ import (
 // (Config.Board, Config.Rotate); any other board is a track id.
 const BoardCombined = model.BoardCombined
 
-// DefaultCachePath is where a kiosk keeps its last board across reboots.
-const DefaultCachePath = "/var/lib/pitwall/kiosk-cache.json"
+// defaultCachePath is where a kiosk keeps its last board across reboots.
+const defaultCachePath = "/var/lib/pitwall/kiosk-cache.json"
 
 // Limits of the configured resolution: a 64 px board is useless, and 8K is
 // the largest HDMI mode a Pi drives.
@@ -80,8 +80,8 @@ type Fonts struct {
 	Fallback []string `json:"fallback"`
 }
 
-// FontChain is the display fallback chain the config asks for.
-func (f Fonts) FontChain(log *slog.Logger) (*display.FontChain, error) {
+// fontChain is the display fallback chain the config asks for.
+func (f Fonts) fontChain(log *slog.Logger) (*display.FontChain, error) {
 	if f.Fallback == nil {
 		return display.DefaultFontChain(), nil
 	}
@@ -122,7 +122,7 @@ func ParseConfig(b []byte) (Config, error) {
 		Board:       BoardCombined,
 		RotateEvery: Duration(20 * time.Second),
 		Title:       "pitwall",
-		Cache:       DefaultCachePath,
+		Cache:       defaultCachePath,
 		LogLevel:    "info",
 	}
 	if err := jsonconf.Decode(b, &c); err != nil {

@@ -1,16 +1,25 @@
-// Package kiosk runs a leaderboard screen: it subscribes (read-only) to the
-// tracks' retained standings, race state and status, merges the tracks into
-// one board (or shows one track), keeps a cache of its inputs so that a
-// reboot during a broker outage still shows the last board, and renders
-// through package display to the framebuffer, a PNG file and an HTTP
-// preview.
+// Package kiosk runs a leaderboard screen: the runtime around the kiosk's
+// model (package kiosk/model) and its outputs.
 //
-// Ordering of snapshots: a kiosk keeps, per track and kind, the snapshot
-// with the highest seq and drops lower or equal ones (see Inputs). The
-// contract makes seq increase across a trackside's restarts, so a kiosk
-// needs no knowledge of boots. A trackside whose store was replaced (a new
-// SD card) starts again at low seqs under a new epoch (mqtt.Header.Epoch):
-// the kiosk resets that track's ordering when the epoch changes.
+//   - The model (kiosk/model) is pure: the tracks' retained standings,
+//     race state and status with their ordering rules, the merge of tracks
+//     into one board, and the scene that turns them into what is shown.
+//   - The runtime (this package) subscribes read-only to the broker, feeds
+//     the messages to the model from one goroutine, keeps a cache of the
+//     inputs so that a reboot during a broker outage still shows the last
+//     board, publishes the kiosk's status, and marks a heartbeat at every
+//     pass of its render loop (the watchdog). After every change it
+//     publishes one immutable model.Snapshot (Kiosk.Model).
+//   - The outputs read that one snapshot: the screen is drawn by package
+//     display to the framebuffer, a PNG file and an HTTP preview; the
+//     public web pages, their live updates, the overlay and the
+//     commentator view (package kiosk/web) serve it to browsers.
+//
+// Start opens the outputs and the web pages the config asks for and
+// builds the kiosk on them; Run serves them until its context is done.
+// cmd/kiosk, `pitwall demo` and `pitwall bench-web` all start a kiosk so.
+// New builds a kiosk with only the outputs passed in Options (tests, and
+// DrawOnce for `kiosk -once`).
 package kiosk
 
 import (
@@ -29,6 +38,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"pitwall/display"
+	"pitwall/display/fb"
 	"pitwall/internal/heartbeat"
 	"pitwall/internal/monoclock"
 	"pitwall/kiosk/model"
@@ -36,8 +46,8 @@ import (
 	"pitwall/mqtt/client"
 )
 
-// DefaultSize is the frame size without a configured or detected one.
-var DefaultSize = image.Pt(1920, 1080)
+// defaultSize is the frame size without a configured or detected one.
+var defaultSize = image.Pt(1920, 1080)
 
 // Cache write delays after a change: standings soon (they are what a
 // rebooted kiosk must show), race state and status later (the broker
@@ -56,10 +66,11 @@ type Options struct {
 	// Outputs receive the frames: Start adds the config's outputs to
 	// these (tests pass their own).
 	Outputs []Output
-	// OpenFB opens outputs.fb for Start; nil: fb.Open.
-	OpenFB OpenFramebuffer
+	// OpenFB opens outputs.fb for Start; nil: fb.Open (the memory
+	// benchmark opens a plain file laid out like a framebuffer).
+	OpenFB func(path string, log *slog.Logger) (*fb.Framebuffer, error)
 	// Size of the frame when the config gives none (the framebuffer's
-	// mode); zero: DefaultSize.
+	// mode); zero: defaultSize.
 	Size image.Point
 	// Synced reports whether the wall clock is right; nil:
 	// monoclock.Synced. The clock is drawn only when it is.
@@ -166,9 +177,9 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 		size = opt.Size
 	}
 	if size == (image.Point{}) {
-		size = DefaultSize
+		size = defaultSize
 	}
-	fonts, err := cfg.Fonts.FontChain(log)
+	fonts, err := cfg.Fonts.fontChain(log)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: fonts.fallback: %w", err)
 	}
@@ -198,9 +209,9 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 
 // loadCache applies the cached inputs, as if the broker had sent them.
 func (k *Kiosk) loadCache() {
-	f, err := ReadCache(k.cfg.Cache)
+	f, err := readCache(k.cfg.Cache)
 	switch {
-	case errors.Is(err, ErrNoCache):
+	case errors.Is(err, errNoCache):
 		k.log.Info("no cached board yet", "cache", k.cfg.Cache)
 		return
 	case err != nil:
@@ -255,8 +266,9 @@ func (k *Kiosk) Stats() Stats {
 }
 
 // Run shows the cached board at once, then connects to the broker and
-// keeps the screen current until ctx is done. It returns nil on a clean
-// stop.
+// keeps the screen and the other outputs current until ctx is done; it
+// serves the HTTP preview and web pages that Start set up, and closes
+// them when it returns. It returns nil on a clean stop.
 func (k *Kiosk) Run(ctx context.Context) error {
 	stopServing := k.serve(ctx)
 	defer stopServing() // last: after the goroutines below stopped
@@ -461,8 +473,8 @@ func (k *Kiosk) draw(now time.Time, sinks *frameSinks) {
 }
 
 // cacheFile is the cache's content at now.
-func (k *Kiosk) cacheFile(now time.Time) CacheFile {
-	f := CacheFile{Boots: k.boots, Tracks: cachedTracks(k.scene.Inputs())}
+func (k *Kiosk) cacheFile(now time.Time) cacheFile {
+	f := cacheFile{Boots: k.boots, Tracks: cachedTracks(k.scene.Inputs())}
 	if k.opt.Synced() {
 		f.SavedMS = now.UnixMilli()
 		if lc := k.scene.LastContact(now, now); !lc.IsZero() {
@@ -623,7 +635,7 @@ type cacheWriter struct {
 	writes, fails *atomic.Uint64
 
 	mu       sync.Mutex
-	want     *CacheFile
+	want     *cacheFile
 	deadline time.Time
 	wake     chan struct{}
 	writing  sync.Mutex
@@ -634,7 +646,7 @@ func newCacheWriter(path string, log *slog.Logger, writes, fails *atomic.Uint64)
 }
 
 // save asks for f to be written within delay.
-func (w *cacheWriter) save(f CacheFile, delay time.Duration) {
+func (w *cacheWriter) save(f cacheFile, delay time.Duration) {
 	w.mu.Lock()
 	d := time.Now().Add(delay)
 	if w.want == nil || d.Before(w.deadline) {
@@ -673,14 +685,14 @@ func (w *cacheWriter) run(ctx context.Context) {
 }
 
 // flush writes f now (at shutdown), after any write in progress.
-func (w *cacheWriter) flush(f CacheFile) {
+func (w *cacheWriter) flush(f cacheFile) {
 	w.mu.Lock()
 	w.want = nil
 	w.mu.Unlock()
 	w.write(f)
 }
 
-func (w *cacheWriter) write(f CacheFile) {
+func (w *cacheWriter) write(f cacheFile) {
 	w.writing.Lock()
 	defer w.writing.Unlock()
 	if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
@@ -688,7 +700,7 @@ func (w *cacheWriter) write(f CacheFile) {
 		w.log.Error("cache directory", "err", err)
 		return
 	}
-	if err := WriteCache(w.path, f); err != nil {
+	if err := writeCache(w.path, f); err != nil {
 		w.fails.Add(1)
 		w.log.Error("cache not saved", "err", err)
 		return

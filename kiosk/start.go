@@ -21,10 +21,6 @@ import (
 // needs no more than one a second.
 const pngEvery = time.Second
 
-// OpenFramebuffer opens the framebuffer output (outputs.fb): fb.Open, or
-// in the memory benchmark a plain file laid out like a framebuffer.
-type OpenFramebuffer func(path string, log *slog.Logger) (*fb.Framebuffer, error)
-
 // served is an HTTP server that Start set up and Run serves.
 type served struct {
 	name string

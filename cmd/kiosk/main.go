@@ -59,7 +59,7 @@ const renderStuckAfter = 10 * time.Second
 // memory benchmark (rss_test.go), which runs this same code on a plain
 // file laid out like a framebuffer because the machine measuring has no
 // /dev/fb0.
-func run(args []string, openFB kiosk.OpenFramebuffer) error {
+func run(args []string, openFB func(path string, log *slog.Logger) (*fb.Framebuffer, error)) error {
 	flags := flag.NewFlagSet(os.Args[0], flag.ExitOnError)
 	configPath := flags.String("config", "/etc/pitwall/kiosk.json", "config file (JSON)")
 	check := flags.Bool("check", false, "validate the config file and exit")
