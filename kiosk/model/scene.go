@@ -218,7 +218,7 @@ func changedRacers(prev, cur *mqtt.Standings) map[string]bool {
 func (s *Scene) rank(key string) Ranked {
 	if key != BoardCombined {
 		if ts := s.in.Track(key); ts != nil {
-			return Single(key, ts.Standings)
+			return single(key, ts.Standings)
 		}
 		return Ranked{}
 	}

@@ -3,8 +3,9 @@
 // racer, a stream overlay and a commentator view, and the same as JSON.
 // Pages are plain HTML and CSS that work without JavaScript; a few lines
 // of script keep them live through Server-Sent Events. They are built
-// only from the kiosk's public model (model.Snapshot), which holds public
-// payload fields alone: no contact details can appear. Everything is
+// only from the kiosk's model (model.Snapshot, the value the screen is
+// drawn from too), which holds public payload fields alone: no contact
+// details can appear. Everything is
 // read-only and cacheable (ETag, Last-Modified, a short max-age with
 // stale-while-revalidate), so a CDN or proxy can serve it to many more
 // people than a kiosk could.
