@@ -42,7 +42,7 @@ type Config struct {
 	// track the broker knows (ordered by id).
 	Tracks []string `json:"tracks"`
 	// MaxTracks bounds how many tracks a kiosk with an empty Tracks list
-	// takes (0: DefaultMaxTracks). Tracks named by Board and Rotate
+	// takes (0: model.DefaultMaxTracks). Tracks named by Board and Rotate
 	// always have a place; the others are taken first come (the cache's
 	// first, at boot) and a new track beyond the limit is ignored.
 	MaxTracks int `json:"max_tracks"`

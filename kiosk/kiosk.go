@@ -103,7 +103,8 @@ type Stats struct {
 	CacheErrors    uint64
 }
 
-// Kiosk is a running leaderboard screen. Create it with New, run it with Run.
+// Kiosk is a running leaderboard screen. Create it with Start (or New),
+// run it with Run.
 type Kiosk struct {
 	beat     heartbeat.Beat // one mark per pass of the render loop (the watchdog)
 	cfg      Config

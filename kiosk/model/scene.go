@@ -248,9 +248,6 @@ func (s *Scene) SetDisconnected(now time.Time) {
 // the board says so (a one-shot frame has waited long enough).
 func (s *Scene) SetOfflineGrace(d time.Duration) { s.link.grace = d }
 
-// Connected reports whether the broker connection is up.
-func (s *Scene) Connected() bool { return s.link.connected }
-
 // Link is the state of the connection to the broker, as a board shows it.
 func (s *Scene) Link() Link { return s.link }
 
