@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic replaces path with data so that after a power cut the
+// writeFileAtomic replaces path with data so that after a power cut the
 // file holds either the old or the new content, never a mix or nothing:
 // the data goes to a temporary file in the same directory, is fsynced,
 // renamed over path, and the directory is fsynced so the rename itself is
 // on disk. A kiosk's power is cut without warning whenever a hall closes.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

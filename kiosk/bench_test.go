@@ -11,6 +11,7 @@ import (
 
 	"pitwall/display"
 	"pitwall/kiosk"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
@@ -131,17 +132,17 @@ func BenchmarkApplyAndRender(b *testing.B) {
 				b.Fatal(err)
 			}
 			start := time.Now()
-			scene := kiosk.NewScene(kiosk.SceneConfig{Title: "bench"}, start)
+			scene := model.NewScene(model.SceneConfig{Title: "bench"}, start)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				p := payloads[i%len(payloads)]
 				if i%len(payloads) == 0 {
 					// Start over with fresh inputs so every payload is news.
-					scene = kiosk.NewScene(kiosk.SceneConfig{Title: "bench"}, start)
+					scene = model.NewScene(model.SceneConfig{Title: "bench"}, start)
 				}
 				now := start.Add(time.Duration(i) * time.Millisecond)
-				if _, err := scene.Apply(kiosk.Message{Topic: mqtt.TrackStandings("1"), Payload: p, At: now}); err != nil {
+				if _, err := scene.Apply(model.Message{Topic: mqtt.TrackStandings("1"), Payload: p, At: now}); err != nil {
 					b.Fatal(err)
 				}
 				r.Render(scene.Board(now, now, true))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
@@ -19,11 +20,11 @@ const cacheVersion = 1
 // this kiosk wrote.
 const maxCacheBytes = 64 << 20
 
-// CacheFile is what a kiosk keeps across reboots: the inputs of its board
+// cacheFile is what a kiosk keeps across reboots: the inputs of its board
 // (each track's latest payloads exactly as received, so they are checked
 // again on load like any message) rather than the board itself, so a
 // restored board is built by the same code as a live one.
-type CacheFile struct {
+type cacheFile struct {
 	V int `json:"v"`
 	// Boots counts the kiosk's starts; the kiosk's status seq is
 	// Boots<<32 | n, increasing across restarts as the contract asks.
@@ -32,28 +33,28 @@ type CacheFile struct {
 	// the broker; 0 when its clock was not synced then.
 	LastContactMS int64         `json:"last_contact_ms,omitempty"`
 	SavedMS       int64         `json:"saved_ms,omitempty"` // wall time of the save, when synced
-	Tracks        []CachedTrack `json:"tracks"`
+	Tracks        []cachedTrack `json:"tracks"`
 }
 
-// CachedTrack is one track's latest retained payloads.
-type CachedTrack struct {
+// cachedTrack is one track's latest retained payloads.
+type cachedTrack struct {
 	ID        string          `json:"id"`
 	Status    json.RawMessage `json:"status,omitempty"`
 	Standings json.RawMessage `json:"standings,omitempty"`
 	Race      json.RawMessage `json:"race,omitempty"`
 }
 
-// CachedTracks copies the inputs' payloads into cache form.
-func CachedTracks(in *Inputs) []CachedTrack {
+// cachedTracks copies the inputs' payloads into cache form.
+func cachedTracks(in *model.Inputs) []cachedTrack {
 	order := in.Order()
-	out := make([]CachedTrack, 0, len(order))
+	out := make([]cachedTrack, 0, len(order))
 	for _, id := range order {
 		ts := in.Track(id)
-		out = append(out, CachedTrack{
+		out = append(out, cachedTrack{
 			ID:        id,
-			Status:    ts.Raw[KindStatus],
-			Standings: ts.Raw[KindStandings],
-			Race:      ts.Raw[KindRace],
+			Status:    ts.Raw[model.KindStatus],
+			Standings: ts.Raw[model.KindStandings],
+			Race:      ts.Raw[model.KindRace],
 		})
 	}
 	return out
@@ -62,8 +63,8 @@ func CachedTracks(in *Inputs) []CachedTrack {
 // Messages turns the cache back into messages, to be applied like ones
 // from the broker. They carry no receipt time: a race state from the cache
 // is not shown until the broker confirms it.
-func (f CacheFile) Messages() []Message {
-	var out []Message
+func (f cacheFile) Messages() []model.Message {
+	var out []model.Message
 	for _, t := range f.Tracks {
 		for _, p := range []struct {
 			topic string
@@ -74,7 +75,7 @@ func (f CacheFile) Messages() []Message {
 			{mqtt.TrackRace(t.ID), t.Race},
 		} {
 			if len(p.raw) > 0 {
-				out = append(out, Message{Topic: p.topic, Payload: []byte(p.raw), Retained: true})
+				out = append(out, model.Message{Topic: p.topic, Payload: []byte(p.raw), Retained: true})
 			}
 		}
 	}
@@ -82,23 +83,23 @@ func (f CacheFile) Messages() []Message {
 }
 
 // LastContact is LastContactMS as a time (zero when unknown).
-func (f CacheFile) LastContact() time.Time {
+func (f cacheFile) LastContact() time.Time {
 	if f.LastContactMS <= 0 {
 		return time.Time{}
 	}
 	return time.UnixMilli(f.LastContactMS)
 }
 
-// ErrNoCache is wrapped by ReadCache when there is no cache file yet.
-var ErrNoCache = errors.New("no cache file")
+// errNoCache is wrapped by readCache when there is no cache file yet.
+var errNoCache = errors.New("no cache file")
 
-// ReadCache reads and checks a cache file. Payloads inside are checked
+// readCache reads and checks a cache file. Payloads inside are checked
 // when they are applied.
-func ReadCache(path string) (CacheFile, error) {
-	var f CacheFile
+func readCache(path string) (cacheFile, error) {
+	var f cacheFile
 	fh, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return f, fmt.Errorf("read cache %s: %w", path, ErrNoCache)
+		return f, fmt.Errorf("read cache %s: %w", path, errNoCache)
 	}
 	if err != nil {
 		return f, fmt.Errorf("read cache: %w", err)
@@ -111,33 +112,33 @@ func ReadCache(path string) (CacheFile, error) {
 	if len(b) > maxCacheBytes {
 		return f, fmt.Errorf("read cache %s: larger than %d bytes", path, maxCacheBytes)
 	}
-	return DecodeCache(b)
+	return decodeCache(b)
 }
 
-// DecodeCache parses a cache file's content.
-func DecodeCache(b []byte) (CacheFile, error) {
-	var f CacheFile
+// decodeCache parses a cache file's content.
+func decodeCache(b []byte) (cacheFile, error) {
+	var f cacheFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return CacheFile{}, fmt.Errorf("decode cache: %w", err)
+		return cacheFile{}, fmt.Errorf("decode cache: %w", err)
 	}
 	if f.V != cacheVersion {
-		return CacheFile{}, fmt.Errorf("decode cache: version %d, this build reads %d", f.V, cacheVersion)
+		return cacheFile{}, fmt.Errorf("decode cache: version %d, this build reads %d", f.V, cacheVersion)
 	}
 	seen := map[string]bool{}
 	for i, t := range f.Tracks {
 		if err := mqtt.ValidID(t.ID); err != nil {
-			return CacheFile{}, fmt.Errorf("decode cache: tracks[%d]: %w", i, err)
+			return cacheFile{}, fmt.Errorf("decode cache: tracks[%d]: %w", i, err)
 		}
 		if seen[t.ID] {
-			return CacheFile{}, fmt.Errorf("decode cache: tracks[%d]: track %q listed twice", i, t.ID)
+			return cacheFile{}, fmt.Errorf("decode cache: tracks[%d]: track %q listed twice", i, t.ID)
 		}
 		seen[t.ID] = true
 	}
 	return f, nil
 }
 
-// EncodeCache serialises a cache file.
-func EncodeCache(f CacheFile) ([]byte, error) {
+// encodeCache serialises a cache file.
+func encodeCache(f cacheFile) ([]byte, error) {
 	f.V = cacheVersion
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -146,11 +147,11 @@ func EncodeCache(f CacheFile) ([]byte, error) {
 	return b, nil
 }
 
-// WriteCache encodes f and replaces the file at path atomically.
-func WriteCache(path string, f CacheFile) error {
-	b, err := EncodeCache(f)
+// writeCache encodes f and replaces the file at path atomically.
+func writeCache(path string, f cacheFile) error {
+	b, err := encodeCache(f)
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, b, 0o644)
+	return writeFileAtomic(path, b, 0o644)
 }

@@ -9,16 +9,17 @@ import (
 	"strings"
 	"testing"
 
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cache.json")
-	if err := WriteFileAtomic(path, []byte("first"), 0o644); err != nil {
+	if err := writeFileAtomic(path, []byte("first"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(path, []byte("second"), 0o600); err != nil {
+	if err := writeFileAtomic(path, []byte("second"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -45,7 +46,7 @@ func TestWriteFileAtomic(t *testing.T) {
 func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cache.json")
-	if err := WriteFileAtomic(path, []byte("old"), 0o644); err != nil {
+	if err := writeFileAtomic(path, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// A directory where the file should be makes the rename fail.
@@ -53,7 +54,7 @@ func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	err := WriteFileAtomic(blocked, []byte("new"), 0o644)
+	err := writeFileAtomic(blocked, []byte("new"), 0o644)
 	if err == nil || !strings.Contains(err.Error(), blocked) {
 		t.Fatalf("err %v, want a rename error naming %s", err, blocked)
 	}
@@ -66,7 +67,7 @@ func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 			t.Fatalf("temporary file %s left behind", e.Name())
 		}
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "missing", "cache.json"), []byte("x"), 0o644); err == nil {
+	if err := writeFileAtomic(filepath.Join(dir, "missing", "cache.json"), []byte("x"), 0o644); err == nil {
 		t.Fatal("write into a missing directory succeeded")
 	}
 }
@@ -74,24 +75,24 @@ func TestWriteFileAtomicFailureKeepsOld(t *testing.T) {
 // TestCacheRoundTrip: a scene rebuilt from its cache shows the same board
 // and holds the same seqs (older messages stay dropped after a reboot).
 func TestCacheRoundTrip(t *testing.T) {
-	s := newTestScene(SceneConfig{Title: "T"})
+	s := newTestScene(model.SceneConfig{Title: "T"})
 	apply(t, s, standingsMsg(t, standings("1", 4, ranked(e(0, "a", 9000), e(0, "b", 9500))...), t0))
 	apply(t, s, standingsMsg(t, standings("2", 9, ranked(e(0, "c", 9200))...), t0))
 	apply(t, s, msg(t, mqtt.TrackStatus("2"), &mqtt.Status{Header: mqtt.Header{Track: "2", Boot: "b-1"}}, t0))
 	apply(t, s, msg(t, mqtt.TrackRace("1"), &mqtt.RaceState{Header: mqtt.Header{Track: "1", Seq: 5}, Race: &mqtt.LiveRace{ID: "r", Name: "Ada", State: "running", Running: true, DurationMS: 60000}}, t0))
 
 	path := filepath.Join(t.TempDir(), "kiosk-cache.json")
-	if err := WriteCache(path, CacheFile{Boots: 3, LastContactMS: t0.UnixMilli(), Tracks: CachedTracks(s.Inputs())}); err != nil {
+	if err := writeCache(path, cacheFile{Boots: 3, LastContactMS: t0.UnixMilli(), Tracks: cachedTracks(s.Inputs())}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := ReadCache(path)
+	f, err := readCache(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f.Boots != 3 || !f.LastContact().Equal(t0) || len(f.Tracks) != 2 {
 		t.Fatalf("cache %+v", f)
 	}
-	r := newTestScene(SceneConfig{Title: "T"})
+	r := newTestScene(model.SceneConfig{Title: "T"})
 	for _, m := range f.Messages() {
 		apply(t, r, m)
 	}
@@ -106,15 +107,15 @@ func TestCacheRoundTrip(t *testing.T) {
 		t.Fatalf("a cached race state is shown before the broker confirms it: %+v", got.Live)
 	}
 	// A late copy of an older snapshot stays dropped after the restore.
-	if changed, err := r.Apply(standingsMsg(t, standings("1", 3, ranked(e(0, "z", 1000))...), t0)); err != nil || changed {
-		t.Fatalf("older standings after restore: changed %v, err %v", changed, err)
+	if u, err := r.Apply(standingsMsg(t, standings("1", 3, ranked(e(0, "z", 1000))...), t0)); err != nil || u.Changed {
+		t.Fatalf("older standings after restore: changed %v, err %v", u.Changed, err)
 	}
 }
 
 func TestReadCacheErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := ReadCache(filepath.Join(dir, "none.json")); !errors.Is(err, ErrNoCache) {
-		t.Fatalf("missing cache: err %v, want ErrNoCache", err)
+	if _, err := readCache(filepath.Join(dir, "none.json")); !errors.Is(err, errNoCache) {
+		t.Fatalf("missing cache: err %v, want errNoCache", err)
 	}
 	for _, tc := range []struct {
 		name, content, err string
@@ -128,7 +129,7 @@ func TestReadCacheErrors(t *testing.T) {
 		if err := os.WriteFile(p, []byte(tc.content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ReadCache(p); err == nil || !strings.Contains(err.Error(), tc.err) {
+		if _, err := readCache(p); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: err %v, want one containing %q", tc.name, err, tc.err)
 		}
 	}
@@ -138,19 +139,19 @@ func TestReadCacheErrors(t *testing.T) {
 // refused when applied, like one from the broker; the rest still loads.
 func TestCacheWithBadPayload(t *testing.T) {
 	good, _ := mqtt.Encode(standings("1", 1, ranked(e(0, "a", 9000))...))
-	f := CacheFile{V: 1, Tracks: []CachedTrack{
+	f := cacheFile{V: 1, Tracks: []cachedTrack{
 		{ID: "1", Standings: good},
 		{ID: "2", Standings: json.RawMessage(`{"v":9,"seq":1}`)},
 	}}
-	b, err := EncodeCache(f)
+	b, err := encodeCache(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := DecodeCache(b)
+	g, err := decodeCache(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestScene(SceneConfig{})
+	s := newTestScene(model.SceneConfig{})
 	var bad int
 	for _, m := range g.Messages() {
 		if _, err := s.Apply(m); err != nil {

@@ -12,15 +12,17 @@ import (
 	"pitwall/display"
 	"pitwall/internal/discovery"
 	"pitwall/internal/jsonconf"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 )
 
-// BoardCombined is the board that merges every track into one ranking.
-const BoardCombined = "combined"
+// BoardCombined is the board that merges every track into one ranking
+// (Config.Board, Config.Rotate); any other board is a track id.
+const BoardCombined = model.BoardCombined
 
-// DefaultCachePath is where a kiosk keeps its last board across reboots.
-const DefaultCachePath = "/var/lib/pitwall/kiosk-cache.json"
+// defaultCachePath is where a kiosk keeps its last board across reboots.
+const defaultCachePath = "/var/lib/pitwall/kiosk-cache.json"
 
 // Limits of the configured resolution: a 64 px board is useless, and 8K is
 // the largest HDMI mode a Pi drives.
@@ -40,7 +42,7 @@ type Config struct {
 	// track the broker knows (ordered by id).
 	Tracks []string `json:"tracks"`
 	// MaxTracks bounds how many tracks a kiosk with an empty Tracks list
-	// takes (0: DefaultMaxTracks). Tracks named by Board and Rotate
+	// takes (0: model.DefaultMaxTracks). Tracks named by Board and Rotate
 	// always have a place; the others are taken first come (the cache's
 	// first, at boot) and a new track beyond the limit is ignored.
 	MaxTracks int `json:"max_tracks"`
@@ -78,8 +80,8 @@ type Fonts struct {
 	Fallback []string `json:"fallback"`
 }
 
-// FontChain is the display fallback chain the config asks for.
-func (f Fonts) FontChain(log *slog.Logger) (*display.FontChain, error) {
+// fontChain is the display fallback chain the config asks for.
+func (f Fonts) fontChain(log *slog.Logger) (*display.FontChain, error) {
 	if f.Fallback == nil {
 		return display.DefaultFontChain(), nil
 	}
@@ -120,7 +122,7 @@ func ParseConfig(b []byte) (Config, error) {
 		Board:       BoardCombined,
 		RotateEvery: Duration(20 * time.Second),
 		Title:       "pitwall",
-		Cache:       DefaultCachePath,
+		Cache:       defaultCachePath,
 		LogLevel:    "info",
 	}
 	if err := jsonconf.Decode(b, &c); err != nil {
@@ -169,7 +171,7 @@ func (c Config) Validate() error {
 		seen[t] = true
 	}
 	if c.MaxTracks < 0 || c.MaxTracks > maxMaxTracks {
-		return fmt.Errorf("max_tracks: %d is outside 1..%d (0: the default, %d)", c.MaxTracks, maxMaxTracks, DefaultMaxTracks)
+		return fmt.Errorf("max_tracks: %d is outside 1..%d (0: the default, %d)", c.MaxTracks, maxMaxTracks, model.DefaultMaxTracks)
 	}
 	if c.MaxTracks > 0 && len(c.Tracks) > c.MaxTracks {
 		return fmt.Errorf("max_tracks: %d is fewer than the %d tracks listed", c.MaxTracks, len(c.Tracks))
@@ -277,7 +279,7 @@ func (c Config) maxTracks() int {
 	if c.MaxTracks > 0 {
 		return c.MaxTracks
 	}
-	return DefaultMaxTracks
+	return model.DefaultMaxTracks
 }
 
 // boardTracks lists the distinct track ids named by board and rotate.

@@ -1,6 +1,8 @@
 package kiosk
 
 import (
+	"pitwall/kiosk/model"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +21,7 @@ func TestParseConfig(t *testing.T) {
 		test func(t *testing.T, c Config)
 	}{
 		{name: "minimal with defaults", json: `{` + base + `}`, test: func(t *testing.T, c Config) {
-			if c.Board != BoardCombined || c.Cache != DefaultCachePath || c.Title != "pitwall" || time.Duration(c.RotateEvery) != 20*time.Second || c.LogLevel != "info" {
+			if c.Board != BoardCombined || c.Cache != defaultCachePath || c.Title != "pitwall" || time.Duration(c.RotateEvery) != 20*time.Second || c.LogLevel != "info" {
 				t.Fatalf("defaults %+v", c)
 			}
 			if got := c.Boards(); len(got) != 1 || got[0] != BoardCombined {
@@ -80,8 +82,8 @@ func TestParseConfig(t *testing.T) {
 			}
 		}},
 		{name: "max_tracks default", json: `{` + base + `}`, test: func(t *testing.T, c Config) {
-			if c.maxTracks() != DefaultMaxTracks {
-				t.Fatalf("max_tracks %d, want %d", c.maxTracks(), DefaultMaxTracks)
+			if c.maxTracks() != model.DefaultMaxTracks {
+				t.Fatalf("max_tracks %d, want %d", c.maxTracks(), model.DefaultMaxTracks)
 			}
 		}},
 		{name: "negative max_tracks", json: `{` + base + `, "max_tracks": -1}`, err: "max_tracks: -1 is outside 1..256"},
@@ -90,19 +92,19 @@ func TestParseConfig(t *testing.T) {
 		{name: "max_tracks below boards", json: `{` + base + `, "rotate": ["1","2","3"], "max_tracks": 2}`, err: "max_tracks: 2 is fewer than the 3 tracks named by board and rotate"},
 		{name: "bad log level", json: `{` + base + `, "log_level": "loud"}`, err: "log_level"},
 		{name: "fonts default", json: `{` + base + `}`, test: func(t *testing.T, c Config) {
-			chain, err := c.Fonts.FontChain(nil)
+			chain, err := c.Fonts.fontChain(nil)
 			if err != nil || chain != display.DefaultFontChain() {
 				t.Fatalf("fonts %v %v, want the default chain", chain, err)
 			}
 		}},
 		{name: "fonts fallback", json: `{` + base + `, "fonts": {"fallback": ["/f/cjk.ttc#1", "/f/emoji.ttf"]}}`, test: func(t *testing.T, c Config) {
-			chain, err := c.Fonts.FontChain(nil)
+			chain, err := c.Fonts.fontChain(nil)
 			if err != nil || strings.Join(chain.Paths(), ",") != "/f/cjk.ttc#1,/f/emoji.ttf" {
 				t.Fatalf("fonts %v %v", chain.Paths(), err)
 			}
 		}},
 		{name: "fonts fallback off", json: `{` + base + `, "fonts": {"fallback": []}}`, test: func(t *testing.T, c Config) {
-			chain, err := c.Fonts.FontChain(nil)
+			chain, err := c.Fonts.fontChain(nil)
 			if err != nil || len(chain.Paths()) != 0 {
 				t.Fatalf("fonts %v %v, want none", chain.Paths(), err)
 			}

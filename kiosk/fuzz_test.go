@@ -2,96 +2,40 @@ package kiosk
 
 import (
 	"bytes"
-	"maps"
 	"testing"
 	"time"
 
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
-
-// fuzzTopics are the topics a fuzzed payload is delivered on.
-var fuzzTopics = []string{mqtt.TrackStatus("1"), mqtt.TrackStandings("1"), mqtt.TrackRace("1")}
-
-// FuzzApply feeds arbitrary payloads to a kiosk's inputs that already hold
-// a board. Properties: no panic; a refused or stale payload changes
-// nothing; a taken standings payload has a higher seq than the one it
-// replaces and is a well-formed ranking (so the board built from it
-// is too); the scene can always be drawn.
-func FuzzApply(f *testing.F) {
-	good, _ := mqtt.Encode(standings("1", 7, ranked(e(0, "a", 9000), e(0, "b", 9500))...))
-	race, _ := mqtt.Encode(&mqtt.RaceState{Header: mqtt.Header{Track: "1", Seq: 3}, Race: &mqtt.LiveRace{ID: "r", Name: "A", State: "running", Running: true, DurationMS: 60000}})
-	status, _ := mqtt.Encode(&mqtt.Status{Header: mqtt.Header{Track: "1", Seq: 1<<32 | 2}, Online: true})
-	f.Add(byte(1), good)
-	f.Add(byte(2), race)
-	f.Add(byte(0), status)
-	f.Add(byte(0), []byte(`{"v":1,"track":"1","boot":"x-1","online":false}`))
-	f.Add(byte(1), []byte(`{"v":1,"seq":8,"entries":[{"rank":1,"racer_id":"a","result_ms":1},{"rank":1,"racer_id":"b","result_ms":1,"tie":true}]}`))
-	f.Add(byte(1), []byte(`{"v":2}`))
-	f.Add(byte(1), []byte(`{"v":1,"seq":99,"entries":[{"rank":1,"racer_id":"a","result_ms":5},{"rank":2,"racer_id":"a","result_ms":6}]}`))
-	f.Add(byte(2), []byte(`{"v":1,"seq":9,"race":{"elapsed_ms":-1}}`))
-	f.Fuzz(func(t *testing.T, kind byte, payload []byte) {
-		s := NewScene(SceneConfig{Location: time.UTC}, t0)
-		for i, p := range [][]byte{status, good, race} {
-			if _, err := s.Apply(Message{Topic: fuzzTopics[i], Payload: p, At: t0}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ts := s.Inputs().Track("1")
-		rawBefore := maps.Clone(ts.Raw)
-		seqBefore := maps.Clone(ts.seq)
-		stBefore := ts.Standings
-
-		m := Message{Topic: fuzzTopics[int(kind)%len(fuzzTopics)], Payload: payload, At: t0.Add(time.Second)}
-		changed, err := s.Apply(m)
-		if err != nil || !changed {
-			if !maps.EqualFunc(rawBefore, ts.Raw, bytes.Equal) || !maps.Equal(seqBefore, ts.seq) || ts.Standings != stBefore {
-				t.Fatalf("refused or stale payload (err %v) changed the state", err)
-			}
-		}
-		if changed && m.Topic == mqtt.TrackStandings("1") {
-			if ts.Standings.Seq <= stBefore.Seq {
-				t.Fatalf("standings seq %d replaced seq %d", ts.Standings.Seq, stBefore.Seq)
-			}
-			if err := checkStandings(ts.Standings); err != nil {
-				t.Fatalf("ill-formed standings taken: %v", err)
-			}
-		}
-		b := s.Board(t0.Add(2*time.Second), t0, true)
-		for i := 1; i < len(b.Rows); i++ {
-			if b.Rows[i].Result < b.Rows[i-1].Result || b.Rows[i].Rank < b.Rows[i-1].Rank {
-				t.Fatalf("board rows out of order: %+v", b.Rows)
-			}
-		}
-	})
-}
 
 // FuzzDecodeCache: no panic on any cache file, and whatever decodes
 // encodes to a file that decodes to the same content.
 func FuzzDecodeCache(f *testing.F) {
 	good, _ := mqtt.Encode(standings("1", 7, ranked(e(0, "a", 9000))...))
-	enc, _ := EncodeCache(CacheFile{Boots: 2, LastContactMS: 1700000000000, Tracks: []CachedTrack{{ID: "1", Standings: good}}})
+	enc, _ := encodeCache(cacheFile{Boots: 2, LastContactMS: 1700000000000, Tracks: []cachedTrack{{ID: "1", Standings: good}}})
 	f.Add(enc)
 	f.Add([]byte(`{"v":1,"tracks":[]}`))
 	f.Add([]byte(`{"v":1,"tracks":[{"id":"1","race":{"v":1}}]}`))
 	f.Add([]byte(`{"v":3}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := DecodeCache(b)
+		c, err := decodeCache(b)
 		if err != nil {
 			return
 		}
-		again, err := EncodeCache(c)
+		again, err := encodeCache(c)
 		if err != nil {
 			t.Fatalf("decoded cache does not encode: %v", err)
 		}
-		c2, err := DecodeCache(again)
+		c2, err := decodeCache(again)
 		if err != nil {
 			t.Fatalf("re-encoded cache does not decode: %v", err)
 		}
-		again2, _ := EncodeCache(c2)
+		again2, _ := encodeCache(c2)
 		if !bytes.Equal(again, again2) {
 			t.Fatalf("round trip differs:\n%s\n%s", again, again2)
 		}
-		s := NewScene(SceneConfig{Location: time.UTC}, t0)
+		s := model.NewScene(model.SceneConfig{Location: time.UTC}, t0)
 		for _, m := range c2.Messages() {
 			s.Apply(m) // refusals are fine; panics are not
 		}

@@ -1,9 +1,13 @@
 package kiosk
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"pitwall/display"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
@@ -29,7 +33,7 @@ func standings(track string, seq uint64, entries ...mqtt.StandingsEntry) *mqtt.S
 }
 
 // msg encodes a payload as the message of its track topic.
-func msg(t testing.TB, topic string, v any, at time.Time) Message {
+func msg(t testing.TB, topic string, v any, at time.Time) model.Message {
 	t.Helper()
 	var b []byte
 	var err error
@@ -46,9 +50,42 @@ func msg(t testing.TB, topic string, v any, at time.Time) Message {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Message{Topic: topic, Payload: b, Retained: true, At: at}
+	return model.Message{Topic: topic, Payload: b, Retained: true, At: at}
 }
 
-func standingsMsg(t testing.TB, s *mqtt.Standings, at time.Time) Message {
+func standingsMsg(t testing.TB, s *mqtt.Standings, at time.Time) model.Message {
 	return msg(t, mqtt.TrackStandings(s.Track), s, at)
+}
+
+var t0 = time.Date(2026, 3, 14, 14, 2, 0, 0, time.UTC)
+
+func newTestScene(cfg model.SceneConfig) *model.Scene {
+	cfg.Location = time.UTC
+	return model.NewScene(cfg, t0)
+}
+
+func apply(t *testing.T, s *model.Scene, m model.Message) {
+	t.Helper()
+	if _, err := s.Apply(m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// boardRows renders rows as "rank name result [tie] [hl] [±n]".
+func boardRows(rows []display.Row) []string {
+	var out []string
+	for _, r := range rows {
+		s := fmt.Sprintf("%d %s %d", r.Rank, strings.TrimPrefix(r.Name, "Racer "), r.Result.Milliseconds())
+		if r.Tie {
+			s += " tie"
+		}
+		if r.Highlight > 0 {
+			s += " hl"
+		}
+		if r.RankChange != 0 {
+			s += fmt.Sprintf(" %+d", r.RankChange)
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -3,6 +3,8 @@ package kiosk
 import (
 	"sync"
 	"sync/atomic"
+
+	"pitwall/kiosk/model"
 )
 
 // Inbox bounds: every topic a kiosk reads is retained state where only the
@@ -21,18 +23,18 @@ const (
 // (counted); the kiosk keeps the highest seq among those it gets.
 type inbox struct {
 	mu      sync.Mutex
-	pending map[string][]Message
+	pending map[string][]model.Message
 	order   []string // topics with pending messages, first arrival first
 	ready   chan struct{}
 	dropped atomic.Uint64
 }
 
 func newInbox() *inbox {
-	return &inbox{pending: map[string][]Message{}, ready: make(chan struct{}, 1)}
+	return &inbox{pending: map[string][]model.Message{}, ready: make(chan struct{}, 1)}
 }
 
 // put queues m and wakes the kiosk. It never blocks.
-func (b *inbox) put(m Message) {
+func (b *inbox) put(m model.Message) {
 	b.mu.Lock()
 	q, ok := b.pending[m.Topic]
 	switch {
@@ -57,10 +59,10 @@ func (b *inbox) put(m Message) {
 
 // take returns every pending message, grouped by topic in order of first
 // arrival, and empties the inbox.
-func (b *inbox) take() []Message {
+func (b *inbox) take() []model.Message {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []Message
+	var out []model.Message
 	for _, t := range b.order {
 		out = append(out, b.pending[t]...)
 		delete(b.pending, t)

@@ -1,6 +1,8 @@
 package kiosk
 
 import (
+	"pitwall/kiosk/model"
+
 	"fmt"
 	"testing"
 	"time"
@@ -9,9 +11,9 @@ import (
 func TestInbox(t *testing.T) {
 	b := newInbox()
 	for i := 0; i < inboxPerTopic+2; i++ {
-		b.put(Message{Topic: "a", Payload: []byte{byte(i)}})
+		b.put(model.Message{Topic: "a", Payload: []byte{byte(i)}})
 	}
-	b.put(Message{Topic: "b", Payload: []byte{9}})
+	b.put(model.Message{Topic: "b", Payload: []byte{9}})
 	select {
 	case <-b.ready:
 	default:
@@ -35,7 +37,7 @@ func TestInbox(t *testing.T) {
 	}
 	// Too many topics: new ones are dropped, known ones still queue.
 	for i := 0; i < inboxTopics+5; i++ {
-		b.put(Message{Topic: fmt.Sprint("t", i)})
+		b.put(model.Message{Topic: fmt.Sprint("t", i)})
 	}
 	if n := len(b.take()); n != inboxTopics {
 		t.Fatalf("%d messages kept, want %d (one per topic up to the bound)", n, inboxTopics)
@@ -49,7 +51,7 @@ func TestInboxPutNeverBlocks(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < 100_000; i++ {
-			b.put(Message{Topic: "pitwall/v1/track/1/standings"})
+			b.put(model.Message{Topic: "pitwall/v1/track/1/standings"})
 		}
 		close(done)
 	}()

@@ -1,16 +1,25 @@
-// Package kiosk runs a leaderboard screen: it subscribes (read-only) to the
-// tracks' retained standings, race state and status, merges the tracks into
-// one board (or shows one track), keeps a cache of its inputs so that a
-// reboot during a broker outage still shows the last board, and renders
-// through package display to the framebuffer, a PNG file and an HTTP
-// preview.
+// Package kiosk runs a leaderboard screen: the runtime around the kiosk's
+// model (package kiosk/model) and its outputs.
 //
-// Ordering of snapshots: a kiosk keeps, per track and kind, the snapshot
-// with the highest seq and drops lower or equal ones (see Inputs). The
-// contract makes seq increase across a trackside's restarts, so a kiosk
-// needs no knowledge of boots. A trackside whose store was replaced (a new
-// SD card) starts again at low seqs under a new epoch (mqtt.Header.Epoch):
-// the kiosk resets that track's ordering when the epoch changes.
+//   - The model (kiosk/model) is pure: the tracks' retained standings,
+//     race state and status with their ordering rules, the merge of tracks
+//     into one board, and the scene that turns them into what is shown.
+//   - The runtime (this package) subscribes read-only to the broker, feeds
+//     the messages to the model from one goroutine, keeps a cache of the
+//     inputs so that a reboot during a broker outage still shows the last
+//     board, publishes the kiosk's status, and marks a heartbeat at every
+//     pass of its render loop (the watchdog). After every change it
+//     publishes one immutable model.Snapshot (Kiosk.Model).
+//   - The outputs read that one snapshot: the screen is drawn by package
+//     display to the framebuffer, a PNG file and an HTTP preview; the
+//     public web pages, their live updates, the overlay and the
+//     commentator view (package kiosk/web) serve it to browsers.
+//
+// Start opens the outputs and the web pages the config asks for and
+// builds the kiosk on them; Run serves them until its context is done.
+// cmd/kiosk, `pitwall demo` and `pitwall bench-web` all start a kiosk so.
+// New builds a kiosk with only the outputs passed in Options (tests, and
+// DrawOnce for `kiosk -once`).
 package kiosk
 
 import (
@@ -29,14 +38,16 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"pitwall/display"
+	"pitwall/display/fb"
 	"pitwall/internal/heartbeat"
 	"pitwall/internal/monoclock"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 )
 
-// DefaultSize is the frame size without a configured or detected one.
-var DefaultSize = image.Pt(1920, 1080)
+// defaultSize is the frame size without a configured or detected one.
+var defaultSize = image.Pt(1920, 1080)
 
 // Cache write delays after a change: standings soon (they are what a
 // rebooted kiosk must show), race state and status later (the broker
@@ -52,11 +63,14 @@ const (
 // Options are what a caller adds to the config file.
 type Options struct {
 	Logger *slog.Logger
-	// Outputs receive the frames (built by cmd/kiosk from the config's
-	// outputs; tests pass their own).
+	// Outputs receive the frames: Start adds the config's outputs to
+	// these (tests pass their own).
 	Outputs []Output
+	// OpenFB opens outputs.fb for Start; nil: fb.Open (the memory
+	// benchmark opens a plain file laid out like a framebuffer).
+	OpenFB func(path string, log *slog.Logger) (*fb.Framebuffer, error)
 	// Size of the frame when the config gives none (the framebuffer's
-	// mode); zero: DefaultSize.
+	// mode); zero: defaultSize.
 	Size image.Point
 	// Synced reports whether the wall clock is right; nil:
 	// monoclock.Synced. The clock is drawn only when it is.
@@ -89,14 +103,15 @@ type Stats struct {
 	CacheErrors    uint64
 }
 
-// Kiosk is a running leaderboard screen. Create it with New, run it with Run.
+// Kiosk is a running leaderboard screen. Create it with Start (or New),
+// run it with Run.
 type Kiosk struct {
 	beat     heartbeat.Beat // one mark per pass of the render loop (the watchdog)
 	cfg      Config
 	opt      Options
 	log      *slog.Logger
 	size     image.Point
-	scene    *Scene
+	scene    *model.Scene
 	inbox    *inbox
 	renderer *display.Renderer
 	boots    uint64
@@ -124,12 +139,15 @@ type Kiosk struct {
 	// logged: the handler runs on paho's goroutines, so not in badLog.
 	oversizedLogged atomic.Int64
 
-	// public is the merged model the web pages read (Public); the
-	// loop republishes it after changes (pubDirty, pubStandings).
-	public                 *publicModel
-	pubDirty, pubStandings bool
-	pubSeen                []PublicRun // the last RecentRaceStates
-	pubSeenNo              uint64
+	// model is the snapshot of the scene that the screen and the web
+	// pages read; the loop publishes a new one after changes (dirty).
+	model published
+	dirty bool
+
+	// served are the HTTP servers Start set up, which Run serves;
+	// closers close what Start opened, when Run returns.
+	served  []*served
+	closers []func()
 
 	mu        sync.Mutex
 	lastBoard display.Board
@@ -160,9 +178,9 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 		size = opt.Size
 	}
 	if size == (image.Point{}) {
-		size = DefaultSize
+		size = defaultSize
 	}
-	fonts, err := cfg.Fonts.FontChain(log)
+	fonts, err := cfg.Fonts.fontChain(log)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: fonts.fallback: %w", err)
 	}
@@ -175,14 +193,14 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 		cfg: cfg, opt: opt, log: log.With("kiosk", cfg.Kiosk), size: size, renderer: r,
 		frameCopy: display.NewFrameCopy(), redraw: make(chan struct{}, 1),
 		inbox: newInbox(), linkWake: make(chan struct{}, 1), statusKick: make(chan struct{}, 1),
-		badLog: map[string]time.Time{}, start: now, public: newPublicModel(),
+		badLog: map[string]time.Time{}, start: now,
 	}
-	k.scene = NewScene(SceneConfig{
+	k.scene = model.NewScene(model.SceneConfig{
 		Title: cfg.Title, Tracks: cfg.Tracks, MaxTracks: cfg.MaxTracks, Boards: cfg.Boards(), RotateEvery: time.Duration(cfg.RotateEvery),
 		Focus: cfg.Focus, HighlightFor: opt.HighlightFor, OfflineGrace: opt.OfflineGrace, QR: cfg.Web.PublicURL,
 	}, now)
 	k.loadCache()
-	k.publish(true, now)
+	k.publish(now)
 	k.boots++
 	k.boot = fmt.Sprintf("%s-%d", kernelBootID(), k.boots)
 	empty := ""
@@ -192,9 +210,9 @@ func New(cfg Config, opt Options) (*Kiosk, error) {
 
 // loadCache applies the cached inputs, as if the broker had sent them.
 func (k *Kiosk) loadCache() {
-	f, err := ReadCache(k.cfg.Cache)
+	f, err := readCache(k.cfg.Cache)
 	switch {
-	case errors.Is(err, ErrNoCache):
+	case errors.Is(err, errNoCache):
 		k.log.Info("no cached board yet", "cache", k.cfg.Cache)
 		return
 	case err != nil:
@@ -249,9 +267,12 @@ func (k *Kiosk) Stats() Stats {
 }
 
 // Run shows the cached board at once, then connects to the broker and
-// keeps the screen current until ctx is done. It returns nil on a clean
-// stop.
+// keeps the screen and the other outputs current until ctx is done; it
+// serves the HTTP preview and web pages that Start set up, and closes
+// them when it returns. It returns nil on a clean stop.
 func (k *Kiosk) Run(ctx context.Context) error {
+	stopServing := k.serve(ctx)
+	defer stopServing() // last: after the goroutines below stopped
 	var wg sync.WaitGroup
 	defer wg.Wait() // runs after cancel: the goroutines below stop on ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -342,9 +363,9 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 					cacheDelay = d
 				}
 			}
-			if k.pubDirty {
-				k.publish(k.pubStandings, time.Now())
-				k.pubDirty, k.pubStandings = false, false
+			if k.dirty {
+				k.publish(time.Now())
+				k.dirty = false
 			}
 		case <-k.linkWake:
 			up := k.link.Load()
@@ -371,13 +392,14 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 		if cacheDelay >= 0 {
 			cache.save(k.cacheFile(now), cacheDelay)
 		}
-		if s := k.scene.Shows(now); s != *k.shows.Load() {
+		snap, _ := k.model.get()
+		if s := snap.Shows(now); s != *k.shows.Load() {
 			k.shows.Store(&s)
 			kick(k.statusKick)
 		}
 		// The next tick: on the tick grid, so the race clock's tenths
 		// advance evenly however long this pass took.
-		every := k.scene.TickEvery(now)
+		every := snap.TickEvery(now)
 		next := every - now.Sub(k.start)%every
 		timer.Reset(next)
 	}
@@ -385,11 +407,11 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 
 // apply takes one message into the scene and counts it. It returns the
 // cache delay the change calls for, or -1 when nothing changed.
-func (k *Kiosk) apply(m Message) time.Duration {
+func (k *Kiosk) apply(m model.Message) time.Duration {
 	k.received.Add(1)
-	u, err := k.scene.apply(m)
+	u, err := k.scene.Apply(m)
 	switch {
-	case errors.Is(err, ErrTooManyTracks):
+	case errors.Is(err, model.ErrTooManyTracks):
 		k.overTrackLimit.Add(1)
 		if now := time.Now(); now.Sub(k.badLog["max_tracks"]) >= 10*time.Second {
 			k.badLog["max_tracks"] = now
@@ -397,7 +419,7 @@ func (k *Kiosk) apply(m Message) time.Duration {
 				"topic", m.Topic, "max_tracks", k.cfg.maxTracks(), "ignored_total", k.overTrackLimit.Load())
 		}
 		return -1
-	case errors.Is(err, ErrIgnored):
+	case errors.Is(err, model.ErrIgnored):
 		return -1
 	case err != nil:
 		k.bad.Add(1)
@@ -412,17 +434,7 @@ func (k *Kiosk) apply(m Message) time.Duration {
 		k.stale.Add(1)
 		return -1
 	}
-	k.pubDirty = true
-	k.pubStandings = k.pubStandings || u.StandingsChanged
-	if u.Kind == KindRace {
-		if ts := k.scene.in.Track(u.Track); ts != nil && ts.Race != nil && ts.Race.Race != nil {
-			k.pubSeenNo++
-			if len(k.pubSeen) == RecentRaceStates {
-				k.pubSeen = append(k.pubSeen[:0], k.pubSeen[1:]...)
-			}
-			k.pubSeen = append(k.pubSeen, PublicRun{No: k.pubSeenNo, Track: u.Track, Race: ts.Race.Race, At: ts.RaceAt})
-		}
-	}
+	k.dirty = true
 	if strings.HasSuffix(m.Topic, "/standings") {
 		return cacheDelayStandings
 	}
@@ -440,9 +452,11 @@ func (k *Kiosk) logBad(topic string, err error) {
 	k.log.Error("payload refused; board unchanged", "topic", topic, "err", err, "refused_total", k.bad.Load())
 }
 
-// draw renders the scene at now and sends the changed parts to the outputs.
+// draw renders the published snapshot at now and sends the changed parts
+// to the outputs.
 func (k *Kiosk) draw(now time.Time, sinks *frameSinks) {
-	b := k.scene.Board(now, now, k.opt.Synced())
+	snap, _ := k.model.get()
+	b := snap.Screen(k.scene.Link(), now, now, k.opt.Synced())
 	damaged := k.renderer.Render(b)
 	k.mu.Lock()
 	k.lastBoard = b
@@ -460,14 +474,14 @@ func (k *Kiosk) draw(now time.Time, sinks *frameSinks) {
 }
 
 // cacheFile is the cache's content at now.
-func (k *Kiosk) cacheFile(now time.Time) CacheFile {
-	f := CacheFile{Boots: k.boots, Tracks: CachedTracks(k.scene.Inputs())}
+func (k *Kiosk) cacheFile(now time.Time) cacheFile {
+	f := cacheFile{Boots: k.boots, Tracks: cachedTracks(k.scene.Inputs())}
 	if k.opt.Synced() {
 		f.SavedMS = now.UnixMilli()
 		if lc := k.scene.LastContact(now, now); !lc.IsZero() {
 			f.LastContactMS = lc.UnixMilli()
 		}
-	} else if lc := k.scene.lostWall; !k.scene.Connected() && !lc.IsZero() {
+	} else if lc := k.scene.RecordedContact(); !lc.IsZero() {
 		// Not synced now: keep what an earlier run recorded.
 		f.LastContactMS = lc.UnixMilli()
 	}
@@ -476,8 +490,8 @@ func (k *Kiosk) cacheFile(now time.Time) CacheFile {
 
 // topicPayloadLimit is the payload limit of a topic the kiosk reads.
 func topicPayloadLimit(topic string) int {
-	if _, kind, err := ParseTopic(topic); err == nil {
-		return MaxPayload(kind)
+	if _, kind, err := model.ParseTopic(topic); err == nil {
+		return model.MaxPayload(kind)
 	}
 	return mqtt.MaxPayload
 }
@@ -521,7 +535,7 @@ func (k *Kiosk) handle(_ paho.Client, m paho.Message) {
 		k.refuseOversized(m.Topic(), n)
 		return
 	}
-	k.inbox.put(Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained(), At: time.Now()})
+	k.inbox.put(model.Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained(), At: time.Now()})
 }
 
 // connect starts the MQTT client; it keeps retrying in the background.
@@ -532,7 +546,7 @@ func (k *Kiosk) connect() paho.Client {
 }
 
 // newClient builds and starts the client: with a will (a running kiosk) or
-// without (a snapshot, which publishes nothing). subscribed runs after
+// without (DrawOnce, which publishes nothing). subscribed runs after
 // each successful subscription.
 func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 	cc := client.Config{
@@ -554,7 +568,7 @@ func (k *Kiosk) newClient(will *mqtt.Message, subscribed func()) paho.Client {
 		OnLost: func(error) { k.setLink(false) },
 	}
 	if cc.ClientID == "" || will == nil {
-		// A snapshot must not take over the running kiosk's client id.
+		// A one-shot frame must not take over the running kiosk's client id.
 		cc.ClientID = client.UniqueID("pitwall-kiosk-" + k.cfg.Kiosk)
 	}
 	if user, pw, err := k.cfg.Broker.Credentials(mqtt.KioskUser(k.cfg.Kiosk)); err != nil {
@@ -622,7 +636,7 @@ type cacheWriter struct {
 	writes, fails *atomic.Uint64
 
 	mu       sync.Mutex
-	want     *CacheFile
+	want     *cacheFile
 	deadline time.Time
 	wake     chan struct{}
 	writing  sync.Mutex
@@ -633,7 +647,7 @@ func newCacheWriter(path string, log *slog.Logger, writes, fails *atomic.Uint64)
 }
 
 // save asks for f to be written within delay.
-func (w *cacheWriter) save(f CacheFile, delay time.Duration) {
+func (w *cacheWriter) save(f cacheFile, delay time.Duration) {
 	w.mu.Lock()
 	d := time.Now().Add(delay)
 	if w.want == nil || d.Before(w.deadline) {
@@ -672,14 +686,14 @@ func (w *cacheWriter) run(ctx context.Context) {
 }
 
 // flush writes f now (at shutdown), after any write in progress.
-func (w *cacheWriter) flush(f CacheFile) {
+func (w *cacheWriter) flush(f cacheFile) {
 	w.mu.Lock()
 	w.want = nil
 	w.mu.Unlock()
 	w.write(f)
 }
 
-func (w *cacheWriter) write(f CacheFile) {
+func (w *cacheWriter) write(f cacheFile) {
 	w.writing.Lock()
 	defer w.writing.Unlock()
 	if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
@@ -687,7 +701,7 @@ func (w *cacheWriter) write(f CacheFile) {
 		w.log.Error("cache directory", "err", err)
 		return
 	}
-	if err := WriteCache(w.path, f); err != nil {
+	if err := writeCache(w.path, f); err != nil {
 		w.fails.Add(1)
 		w.log.Error("cache not saved", "err", err)
 		return

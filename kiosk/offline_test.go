@@ -16,6 +16,7 @@ import (
 	"pitwall/display"
 	"pitwall/internal/mosquittotest"
 	"pitwall/kiosk"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 	"pitwall/mqtt/client"
 )
@@ -248,7 +249,7 @@ func TestSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	board, frame, err := k.Snapshot(t.Context(), 10*time.Second)
+	board, frame, err := k.DrawOnce(t.Context(), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestSnapshot(t *testing.T) {
 	}
 
 	// Broker down, a cache from an earlier run: its board, marked offline.
-	src := kiosk.CachedTracks(k2Inputs(t, b.URL()))
+	src := k2Tracks(t, b.URL())
 	if err := kiosk.WriteCache(cache, kiosk.CacheFile{Tracks: src}); err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func TestSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, _, err = k.Snapshot(t.Context(), 500*time.Millisecond)
+	board, _, err = k.DrawOnce(t.Context(), 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,13 +285,19 @@ func TestSnapshot(t *testing.T) {
 	}
 }
 
-// k2Inputs collects what the broker holds into fresh inputs, through a
-// scene (the same path a kiosk uses).
-func k2Inputs(t *testing.T, url string) *kiosk.Inputs {
+// k2Tracks collects what the broker holds into fresh inputs, through a
+// scene (the same path a kiosk uses), in the cache's form.
+func k2Tracks(t *testing.T, url string) []kiosk.CachedTrack {
 	t.Helper()
-	s := kiosk.NewScene(kiosk.SceneConfig{}, time.Now())
-	if _, err := s.Apply(kiosk.Message{Topic: mqtt.TrackStandings("1"), Payload: retained(t, url, mqtt.TrackStandings("1")), At: time.Now()}); err != nil {
+	s := model.NewScene(model.SceneConfig{}, time.Now())
+	if _, err := s.Apply(model.Message{Topic: mqtt.TrackStandings("1"), Payload: retained(t, url, mqtt.TrackStandings("1")), At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	return s.Inputs()
+	in := s.Inputs()
+	var out []kiosk.CachedTrack
+	for _, id := range in.Order() {
+		raw := in.Track(id).Raw
+		out = append(out, kiosk.CachedTrack{ID: id, Status: raw[model.KindStatus], Standings: raw[model.KindStandings], Race: raw[model.KindRace]})
+	}
+	return out
 }

@@ -138,7 +138,7 @@ func TestMixedEpochsRetainedOnBroker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		board, _, err := k.Snapshot(t.Context(), 10*time.Second)
+		board, _, err := k.DrawOnce(t.Context(), 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}

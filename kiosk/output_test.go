@@ -182,9 +182,9 @@ func TestCacheWriterMergesSaves(t *testing.T) {
 	defer cancel()
 	go w.run(ctx)
 	for i := 1; i <= 5; i++ {
-		w.save(CacheFile{Boots: uint64(i)}, time.Hour)
+		w.save(cacheFile{Boots: uint64(i)}, time.Hour)
 	}
-	w.save(CacheFile{Boots: 6}, 50*time.Millisecond)
+	w.save(cacheFile{Boots: 6}, 50*time.Millisecond)
 	deadline := time.Now().Add(5 * time.Second)
 	for writes.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -193,7 +193,7 @@ func TestCacheWriterMergesSaves(t *testing.T) {
 	if writes.Load() != 1 || fails.Load() != 0 {
 		t.Fatalf("%d writes, %d failures; want 1 write", writes.Load(), fails.Load())
 	}
-	f, err := ReadCache(path)
+	f, err := readCache(path)
 	if err != nil || f.Boots != 6 {
 		t.Fatalf("cache %+v, %v; want the latest save (boots 6)", f, err)
 	}

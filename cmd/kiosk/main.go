@@ -10,13 +10,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"image"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -26,7 +22,6 @@ import (
 
 	"pitwall/display/fb"
 	"pitwall/display/pngout"
-	"pitwall/display/preview"
 	"pitwall/internal/discovery"
 	"pitwall/internal/heartbeat"
 	"pitwall/internal/logging"
@@ -34,7 +29,6 @@ import (
 	"pitwall/internal/sdnotify"
 	"pitwall/internal/version"
 	"pitwall/kiosk"
-	"pitwall/kiosk/web"
 )
 
 // gcPercent is the kiosk's GOGC unless the environment sets one. Most of
@@ -50,11 +44,6 @@ import (
 // of a core.
 const gcPercent = 25
 
-// pngEvery spaces rewrites of the PNG output: while a race clock runs the
-// board changes ten times a second, and a file polled by people or scripts
-// needs no more than one a second.
-const pngEvery = time.Second
-
 func main() {
 	if err := run(os.Args[1:], fb.Open); err != nil {
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
@@ -62,16 +51,15 @@ func main() {
 	}
 }
 
-// framebufferOpener opens the fb output: fb.Open, except in the memory
-// benchmark (rss_test.go), which runs this same code on a plain file laid
-// out like a framebuffer because the machine measuring has no /dev/fb0.
-type framebufferOpener func(path string, log *slog.Logger) (*fb.Framebuffer, error)
-
 // renderStuckAfter is how long the render loop may go without a pass
 // before the kiosk counts as hung: it passes at least every second.
 const renderStuckAfter = 10 * time.Second
 
-func run(args []string, openFB framebufferOpener) error {
+// run is the command; openFB opens the fb output: fb.Open, except in the
+// memory benchmark (rss_test.go), which runs this same code on a plain
+// file laid out like a framebuffer because the machine measuring has no
+// /dev/fb0.
+func run(args []string, openFB func(path string, log *slog.Logger) (*fb.Framebuffer, error)) error {
 	flags := flag.NewFlagSet(os.Args[0], flag.ExitOnError)
 	configPath := flags.String("config", "/etc/pitwall/kiosk.json", "config file (JSON)")
 	check := flags.Bool("check", false, "validate the config file and exit")
@@ -135,76 +123,11 @@ func run(args []string, openFB framebufferOpener) error {
 		debug.SetGCPercent(gcPercent)
 	}
 
-	var opt kiosk.Options
-	opt.Logger = log
-	if cfg.Outputs.FB != "" {
-		screen, err := openFB(cfg.Outputs.FB, log)
-		if err != nil {
-			return fmt.Errorf("outputs.fb: %w", err)
-		}
-		defer screen.Close()
-		opt.Size = screen.Bounds().Size()
-		if cfg.Width != 0 && image.Pt(cfg.Width, cfg.Height) != opt.Size {
-			log.Warn("configured size differs from the framebuffer's; the frame is clipped or padded",
-				"config", fmt.Sprintf("%dx%d", cfg.Width, cfg.Height), "framebuffer", fmt.Sprintf("%dx%d", opt.Size.X, opt.Size.Y))
-		}
-		opt.Outputs = append(opt.Outputs, kiosk.Output{Name: "fb " + cfg.Outputs.FB, Sink: screen})
-	}
-	if cfg.Outputs.PNG != "" {
-		file, err := pngout.New(cfg.Outputs.PNG, log)
-		if err != nil {
-			return fmt.Errorf("outputs.png: %w", err)
-		}
-		opt.Outputs = append(opt.Outputs, kiosk.Output{Name: "png " + cfg.Outputs.PNG, Sink: file, Detached: true, MinInterval: pngEvery})
-	}
-	var webLn net.Listener
-	if cfg.Web.Listen != "" {
-		webLn, err = net.Listen("tcp", cfg.Web.Listen)
-		if err != nil {
-			return fmt.Errorf("web.listen: %w", err)
-		}
-		defer webLn.Close()
-	}
-	var ln net.Listener
-	if cfg.Outputs.HTTP != "" {
-		ln, err = net.Listen("tcp", cfg.Outputs.HTTP)
-		if err != nil {
-			return fmt.Errorf("outputs.http: %w", err)
-		}
-	}
-
-	k, err := kiosk.New(cfg, opt)
+	// The outputs and the public web, as the config asks: the same start
+	// as the demo's and bench-web's.
+	k, err := kiosk.Start(cfg, kiosk.Options{Logger: log, OpenFB: openFB})
 	if err != nil {
-		if ln != nil {
-			ln.Close()
-		}
 		return err
-	}
-	var srv *http.Server
-	if ln != nil {
-		// The preview serves the kiosk's frame copy, which the PNG output
-		// reads too: it adds no 8.3 MB frame of its own, and none at all
-		// until a browser opens it.
-		pv := preview.NewShared(k.FrameCopy(), 0, log)
-		srv = &http.Server{Handler: pv, ReadHeaderTimeout: 5 * time.Second}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("http preview stopped", "err", err)
-			}
-		}()
-		log.Info("http preview", "url", "http://"+ln.Addr().String()+"/")
-	}
-	var webSrv *http.Server
-	if webLn != nil {
-		pages := web.New(k, web.Options{Logger: log, PublicURL: cfg.Web.PublicURL})
-		go pages.Run(ctx)
-		webSrv = &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
-		go func() {
-			if err := webSrv.Serve(webLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("public web stopped", "err", err)
-			}
-		}()
-		log.Info("public web", "listen", webLn.Addr().String(), "public_url", cfg.Web.PublicURL)
 	}
 	log.Info("kiosk starting", "version", version.Version, "kiosk", cfg.Kiosk, "config", *configPath, "boot", k.Boot(),
 		"size", fmt.Sprintf("%dx%d", k.Size().X, k.Size().Y), "boards", cfg.Boards(), "broker", cfg.Broker.URL)
@@ -215,15 +138,6 @@ func run(args []string, openFB framebufferOpener) error {
 		return heartbeat.Stuck(heartbeat.Check{Name: "render", Beat: k.Heartbeat(), Max: renderStuckAfter})
 	}, log)
 	err = k.Run(ctx)
-	if webSrv != nil {
-		// Event streams never end by themselves: close, not Shutdown.
-		webSrv.Close()
-	}
-	if srv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		srv.Shutdown(sctx)
-		cancel()
-	}
 	s := k.Stats()
 	log.Info("kiosk stopped", "received", s.Received, "refused", s.Bad, "stale", s.Stale, "dropped", s.Dropped, "frames", s.Frames)
 	return err
@@ -236,7 +150,7 @@ func snapshot(ctx context.Context, cfg kiosk.Config, log *slog.Logger, path stri
 	if err != nil {
 		return err
 	}
-	b, frame, err := k.Snapshot(ctx, wait)
+	b, frame, err := k.DrawOnce(ctx, wait)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,7 +24,6 @@ import (
 	"time"
 
 	"pitwall/kiosk"
-	"pitwall/kiosk/web"
 	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
 	"pitwall/mqtt/client"
@@ -349,26 +347,19 @@ func benchWebServe(racers int) error {
 	if err != nil {
 		return err
 	}
-	k, err := kiosk.New(cfg, kiosk.Options{Logger: log})
+	// The kiosk's own start: its model, its web pages and their server
+	// as a venue kiosk runs them.
+	k, err := kiosk.Start(cfg, kiosk.Options{Logger: log})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	pages := web.New(k, web.Options{Logger: log, PublicURL: cfg.Web.PublicURL})
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer cancel()
 	go func() { io.Copy(io.Discard, os.Stdin); cancel() }()
-	go pages.Run(ctx)
-	srv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
 	kdone := make(chan error, 1)
 	go func() { kdone <- k.Run(ctx) }()
 	go feed(ctx, br.URL(), secret, racers)
-	fmt.Printf("READY http://%s\n", ln.Addr())
+	fmt.Printf("READY http://%s\n", k.WebAddr())
 	<-ctx.Done()
 	return <-kdone
 }

@@ -9,18 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
 
-	"pitwall/display/preview"
 	"pitwall/internal/version"
 	"pitwall/kiosk"
-	"pitwall/kiosk/web"
 	"pitwall/mqtt"
 	"pitwall/mqtt/broker"
 	"pitwall/trackside/unit"
@@ -124,7 +120,7 @@ func demo(args []string) error {
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
 		return fmt.Errorf("-size %q: want WIDTHxHEIGHT", *size)
 	}
-	k, previewURL, err := startKiosk(ctx, kiosk.BrokerConfig{URL: b.URL(), SecretFile: secretFile}, *dataDir, *previewAddr, *webAddr, w, h, log)
+	k, previewURL, err := startKiosk(kiosk.BrokerConfig{URL: b.URL(), SecretFile: secretFile}, *dataDir, *previewAddr, *webAddr, w, h, log)
 	if err != nil {
 		return err
 	}
@@ -157,9 +153,10 @@ func demo(args []string) error {
 	return err
 }
 
-// startKiosk runs a kiosk on the same broker with an HTTP preview output:
-// the screen a venue would hang on the wall, in a browser tab.
-func startKiosk(ctx context.Context, brokerCfg kiosk.BrokerConfig, dataDir, addr, webAddr string, w, h int, log *slog.Logger) (*kiosk.Kiosk, string, error) {
+// startKiosk starts a kiosk on the same broker with an HTTP preview
+// output (the screen a venue would hang on the wall, in a browser tab)
+// and the public pages, as a kiosk with outputs.http and web.listen does.
+func startKiosk(brokerCfg kiosk.BrokerConfig, dataDir, addr, webAddr string, w, h int, log *slog.Logger) (*kiosk.Kiosk, string, error) {
 	cfg := kiosk.Config{
 		Kiosk: "demo", Broker: brokerCfg, Board: kiosk.BoardCombined,
 		RotateEvery: kiosk.Duration(20 * time.Second), Title: "pitwall demo · DeepRacer",
@@ -167,43 +164,11 @@ func startKiosk(ctx context.Context, brokerCfg kiosk.BrokerConfig, dataDir, addr
 		Cache: filepath.Join(dataDir, "kiosk-cache.json"), LogLevel: "info",
 		Web: kiosk.WebConfig{Listen: webAddr, PublicURL: demoURL(webAddr)},
 	}
-	if err := cfg.Validate(); err != nil {
+	k, err := kiosk.Start(cfg, kiosk.Options{Logger: log})
+	if err != nil {
 		return nil, "", fmt.Errorf("demo kiosk: %w", err)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("-preview %s: %w", addr, err)
-	}
-	k, err := kiosk.New(cfg, kiosk.Options{Logger: log})
-	if err != nil {
-		ln.Close()
-		return nil, "", err
-	}
-	// The preview reads the kiosk's shared frame copy, as cmd/kiosk's does:
-	// no frame of its own.
-	srv := &http.Server{Handler: preview.NewShared(k.FrameCopy(), 0, log), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	if webAddr != "" {
-		// The public pages, as a kiosk with web.listen serves them.
-		wln, err := net.Listen("tcp", webAddr)
-		if err != nil {
-			return nil, "", fmt.Errorf("-web %s: %w", webAddr, err)
-		}
-		pages := web.New(k, web.Options{Logger: log})
-		go pages.Run(ctx)
-		wsrv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
-		go wsrv.Serve(wln)
-		go func() {
-			<-ctx.Done()
-			wsrv.Close()
-		}()
-		log.Info("public web", "url", "http://"+wln.Addr().String()+"/")
-	}
-	return k, "http://" + ln.Addr().String() + "/", nil
+	return k, "http://" + k.PreviewAddr() + "/", nil
 }
 
 // demoURL is the public pages' URL the demo board shows as a QR code.

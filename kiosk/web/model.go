@@ -6,26 +6,26 @@ import (
 	"sync"
 	"time"
 
-	"pitwall/kiosk"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
-// Source is the kiosk's merged model, as the pages read it: *kiosk.Kiosk
-// implements it. Public returns the current model and a channel closed
+// Source is where the pages read the kiosk's model: *kiosk.Kiosk
+// implements it. Model returns the current snapshot and a channel closed
 // when it is replaced.
 type Source interface {
-	Public() (*kiosk.Public, <-chan struct{})
+	Model() (*model.Snapshot, <-chan struct{})
 }
 
 // view is what the pages show at one generation of the model: the public
 // model with an index by racer and the names folded for search.
 type view struct {
-	pub    *kiosk.Public
+	pub    *model.Snapshot
 	byID   map[string]int // racer id → index in pub.Board.Entries
 	folded []string       // Fold(name) of each entry
 }
 
-func newView(p *kiosk.Public) *view {
+func newView(p *model.Snapshot) *view {
 	v := &view{pub: p, byID: make(map[string]int, len(p.Board.Entries)), folded: make([]string, len(p.Board.Entries))}
 	for i, e := range p.Board.Entries {
 		v.byID[e.RacerID] = i
@@ -89,7 +89,7 @@ type history struct {
 	byRace  map[string]*run
 	byRacer map[string][]string // racer id → race ids, first seen first
 	order   []string            // race ids, first seen first
-	lastNo  uint64              // kiosk.PublicRun.No last taken
+	lastNo  uint64              // model.Run.No last taken
 }
 
 func newHistory() *history {
@@ -97,10 +97,10 @@ func newHistory() *history {
 }
 
 // note records the races of p's tracks.
-func (h *history) note(p *kiosk.Public) {
+func (h *history) note(p *model.Snapshot) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var seen []kiosk.PublicRun
+	var seen []model.Run
 	for _, s := range p.Seen {
 		if s.No > h.lastNo {
 			seen = append(seen, s)
@@ -109,7 +109,7 @@ func (h *history) note(p *kiosk.Public) {
 	}
 	for _, t := range p.Tracks {
 		if t.Race != nil {
-			seen = append(seen, kiosk.PublicRun{Track: t.ID, Race: t.Race, At: t.RaceAt})
+			seen = append(seen, model.Run{Track: t.ID, Race: t.Race, At: t.RaceAt})
 		}
 	}
 	for _, s := range seen {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"pitwall/display"
-	"pitwall/kiosk"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
@@ -68,7 +68,7 @@ type trackView struct {
 // nextShown is how many queued racers the leaderboard page names.
 const nextShown = 5
 
-func trackViews(p *kiosk.Public) []trackView {
+func trackViews(p *model.Snapshot) []trackView {
 	out := make([]trackView, 0, len(p.Tracks))
 	for _, t := range p.Tracks {
 		tv := trackView{ID: t.ID, Offline: t.Offline, Next: t.Queue}
@@ -212,7 +212,7 @@ type boardData struct {
 
 func (s *Server) boardPage(v *view, r *http.Request, buf *bytes.Buffer) int {
 	b := v.pub.Board
-	d := boardData{base: baseOf(v, "board"), Caption: kiosk.RankingCaption(b.Ranking, b.RankLaps), Total: len(b.Entries)}
+	d := boardData{base: baseOf(v, "board"), Caption: model.RankingCaption(b.Ranking, b.RankLaps), Total: len(b.Entries)}
 	var leader mqtt.StandingsEntry
 	if len(b.Entries) > 0 {
 		leader = b.Entries[0]
@@ -260,7 +260,7 @@ type racerData struct {
 // seen, the track they are on.
 func (s *Server) racerOf(v *view, id string) racerData {
 	d := racerData{base: baseOf(v, "racer"), ID: id, Of: len(v.pub.Board.Entries),
-		Caption: kiosk.RankingCaption(v.pub.Board.Ranking, v.pub.Board.RankLaps)}
+		Caption: model.RankingCaption(v.pub.Board.Ranking, v.pub.Board.RankLaps)}
 	if e, ok := v.entry(id); ok {
 		d.Found, d.Name = true, e.Name
 		d.Row = rowOf(e, v.pub.Board.Entries[0])
@@ -312,7 +312,7 @@ type overlayData struct {
 
 func (s *Server) overlayPage(v *view, r *http.Request, buf *bytes.Buffer) int {
 	b := v.pub.Board
-	d := overlayData{base: baseOf(v, "overlay"), Caption: kiosk.RankingCaption(b.Ranking, b.RankLaps), URL: s.opt.PublicURL}
+	d := overlayData{base: baseOf(v, "overlay"), Caption: model.RankingCaption(b.Ranking, b.RankLaps), URL: s.opt.PublicURL}
 	for i := 0; i < len(b.Entries) && i < overlayTop; i++ {
 		d.Top = append(d.Top, rowOf(b.Entries[i], b.Entries[0]))
 	}
@@ -337,7 +337,7 @@ type commentaryData struct {
 
 func (s *Server) commentaryPage(v *view, r *http.Request, buf *bytes.Buffer) int {
 	b := v.pub.Board
-	d := commentaryData{base: baseOf(v, "commentary"), Caption: kiosk.RankingCaption(b.Ranking, b.RankLaps)}
+	d := commentaryData{base: baseOf(v, "commentary"), Caption: model.RankingCaption(b.Ranking, b.RankLaps)}
 	for i := 0; i < len(b.Entries) && i < overlayTop; i++ {
 		d.Top = append(d.Top, rowOf(b.Entries[i], b.Entries[0]))
 	}
@@ -364,7 +364,7 @@ func (s *Server) commentaryPage(v *view, r *http.Request, buf *bytes.Buffer) int
 // gaps are a racer's gaps to the leader and to third place: their best lap
 // in this run when the board ranks by best lap (what the run could change),
 // else their result on the board.
-func gaps(b kiosk.Ranked, lr *mqtt.LiveRace, ranked bool, v *view) (leader, podium, note string) {
+func gaps(b model.Ranked, lr *mqtt.LiveRace, ranked bool, v *view) (leader, podium, note string) {
 	if len(b.Entries) == 0 {
 		return "", "", "no results on the board yet"
 	}
@@ -405,7 +405,7 @@ type trackJSON struct {
 	Queue  []string `json:"queue,omitempty"`
 }
 
-func tracksJSON(p *kiosk.Public) []trackJSON {
+func tracksJSON(p *model.Snapshot) []trackJSON {
 	out := make([]trackJSON, 0, len(p.Tracks))
 	for _, t := range p.Tracks {
 		tj := trackJSON{ID: t.ID, Offline: t.Offline, Race: t.Race, Queue: t.Queue}

@@ -3,8 +3,9 @@
 // racer, a stream overlay and a commentator view, and the same as JSON.
 // Pages are plain HTML and CSS that work without JavaScript; a few lines
 // of script keep them live through Server-Sent Events. They are built
-// only from the kiosk's public model (kiosk.Public), which holds public
-// payload fields alone: no contact details can appear. Everything is
+// only from the kiosk's model (model.Snapshot, the value the screen is
+// drawn from too), which holds public payload fields alone: no contact
+// details can appear. Everything is
 // read-only and cacheable (ETag, Last-Modified, a short max-age with
 // stale-while-revalidate), so a CDN or proxy can serve it to many more
 // people than a kiosk could.
@@ -99,7 +100,7 @@ func New(src Source, opt Options) *Server {
 	}
 	s := &Server{src: src, opt: opt, log: opt.Logger, history: newHistory(),
 		changed: make(chan struct{}), ping: make(chan struct{}), cache: map[string]*page{}}
-	p, _ := src.Public()
+	p, _ := src.Model()
 	s.history.note(p)
 	s.cur = newView(p)
 	s.routes()
@@ -113,7 +114,7 @@ func (s *Server) Run(ctx context.Context) {
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	for {
-		p, changed := s.src.Public()
+		p, changed := s.src.Model()
 		s.mu.Lock()
 		shown := s.cur.pub
 		s.mu.Unlock()

@@ -8,19 +8,19 @@ import (
 	"testing"
 	"time"
 
-	"pitwall/kiosk"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 )
 
 // staticSource is a fixed model.
-type staticSource struct{ p *kiosk.Public }
+type staticSource struct{ p *model.Snapshot }
 
-func (s staticSource) Public() (*kiosk.Public, <-chan struct{}) { return s.p, make(chan struct{}) }
+func (s staticSource) Model() (*model.Snapshot, <-chan struct{}) { return s.p, make(chan struct{}) }
 
 // bigModel is a busy event: n racers with long accented names, two tracks
 // racing with long queues.
-func bigModel(n int) *kiosk.Public {
-	p := &kiosk.Public{Gen: 1, Title: "AWS DeepRacer League · Summit Stage", Changed: time.Unix(1700000000, 0)}
+func bigModel(n int) *model.Snapshot {
+	p := &model.Snapshot{Gen: 1, Title: "AWS DeepRacer League · Summit Stage", Changed: time.Unix(1700000000, 0)}
 	p.Board.Ranking = "best-lap"
 	for i := range n {
 		p.Board.Entries = append(p.Board.Entries, mqtt.StandingsEntry{Rank: i + 1, RacerID: fmt.Sprintf("racer-%05d", i),
@@ -37,7 +37,7 @@ func bigModel(n int) *kiosk.Public {
 		for i := range 30 {
 			q = append(q, fmt.Sprintf("Queued Racer With A Long Name %d", i))
 		}
-		p.Tracks = append(p.Tracks, kiosk.PublicTrack{ID: id, Race: r, RaceAt: time.Unix(1700000000, 0), Queue: q})
+		p.Tracks = append(p.Tracks, model.Track{ID: id, Race: r, RaceAt: time.Unix(1700000000, 0), Queue: q})
 	}
 	return p
 }

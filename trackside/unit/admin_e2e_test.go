@@ -11,7 +11,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"pitwall/kiosk"
+	"pitwall/kiosk/model"
 	"pitwall/mqtt"
 	"pitwall/trackside/store"
 	"pitwall/trackside/track"
@@ -190,7 +190,7 @@ func TestEventRacersOnTwoTracksides(t *testing.T) {
 			a.raceFor(u2, "r1")
 			a.raceFor(u2, "r2")
 			merged := func() []string {
-				r := kiosk.Merge([]kiosk.TrackStandings{{Track: "1", Standings: ptr(u1.Track().Standings())}, {Track: "2", Standings: ptr(u2.Track().Standings())}})
+				r := model.Merge([]model.TrackStandings{{Track: "1", Standings: ptr(u1.Track().Standings())}, {Track: "2", Standings: ptr(u2.Track().Standings())}})
 				var ids []string
 				for _, e := range r.Entries {
 					ids = append(ids, e.RacerID)
@@ -200,16 +200,16 @@ func TestEventRacersOnTwoTracksides(t *testing.T) {
 			// The boards kiosks merge are the retained standings: read them
 			// from the broker, as a kiosk does.
 			retained := func() string {
-				var ts []kiosk.TrackStandings
+				var ts []model.TrackStandings
 				for _, tr := range []string{"1", "2"} {
 					var s mqtt.Standings
 					if err := mqtt.Decode(retainedOf(t, url, mqtt.TrackStandings(tr)), &s); err != nil {
 						t.Fatal(err)
 					}
-					ts = append(ts, kiosk.TrackStandings{Track: tr, Standings: &s})
+					ts = append(ts, model.TrackStandings{Track: tr, Standings: &s})
 				}
 				var ids []string
-				for _, e := range kiosk.Merge(ts).Entries {
+				for _, e := range model.Merge(ts).Entries {
 					ids = append(ids, e.RacerID)
 				}
 				return strings.Join(ids, ",")

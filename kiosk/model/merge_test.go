@@ -1,4 +1,4 @@
-package kiosk
+package model
 
 import (
 	"fmt"
@@ -145,7 +145,7 @@ func TestSingleKeepsTrackRanks(t *testing.T) {
 	// A track separates results equal to the millisecond by nanoseconds;
 	// its own board keeps that ranking.
 	s := standings("1", 1, e(1, "a", 9000), e(2, "b", 9000))
-	got := Single("1", s)
+	got := single("1", s)
 	if got.Entries[1].Rank != 2 || got.Entries[1].Tie || got.Entries[1].Track != "1" {
 		t.Fatalf("single board %+v", got.Entries)
 	}

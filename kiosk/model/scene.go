@@ -1,4 +1,4 @@
-package kiosk
+package model
 
 import (
 	"fmt"
@@ -45,22 +45,40 @@ type SceneConfig struct {
 	QR string
 }
 
-// Scene is the kiosk's model of the screen: the inputs, the boards built
-// from them, what changed lately and whether the broker is reachable. It
-// turns all that into a display.Board. It is owned by one goroutine.
+// Scene is the kiosk's model: the inputs, the boards built from them,
+// what changed lately and whether the broker is reachable. It is mutable
+// and owned by one goroutine; every change is published as an immutable
+// Snapshot (Scene.Snapshot), which is what the screen, the web pages and
+// the overlay read.
 type Scene struct {
-	cfg    SceneConfig
+	cfg    *SceneConfig // never modified after NewScene: snapshots share it
 	in     *Inputs
 	boards map[string]*boardState
 	start  time.Time
+	link   Link
 
+	// seen are the last RecentRaceStates race states taken from the
+	// broker, oldest first (Snapshot.Seen); seenNo numbers them.
+	seen   []Run
+	seenNo uint64
+
+	// snap is the last snapshot built; dirty says the inputs changed
+	// since, standingsDirty that the merged board must be built again.
+	snap                  *Snapshot
+	dirty, standingsDirty bool
+}
+
+// Link is whether this kiosk hears the broker, for the header's
+// "offline" notice. The zero Link has never connected.
+type Link struct {
 	connected bool
 	// lostAt is when the broker was last lost (or the kiosk started);
 	// lostWall is the wall time of the last contact recorded by a previous
 	// run (from the cache), zero when unknown.
 	lostAt   time.Time
 	lostWall time.Time
-	contacts int // connections made in this run
+	contacts int           // connections made in this run
+	grace    time.Duration // how long a loss goes unmentioned
 }
 
 // boardState is one board as last built, with its recent changes.
@@ -98,28 +116,35 @@ func NewScene(cfg SceneConfig, now time.Time) *Scene {
 	}
 	in := NewInputs(cfg.Tracks)
 	in.limit(cfg.MaxTracks, cfg.Boards)
-	return &Scene{cfg: cfg, in: in, boards: map[string]*boardState{}, start: now, lostAt: now}
+	return &Scene{cfg: &cfg, in: in, boards: map[string]*boardState{}, start: now,
+		link: Link{lostAt: now, grace: cfg.OfflineGrace}}
 }
 
 // Inputs are the scene's inputs (for the cache).
 func (s *Scene) Inputs() *Inputs { return s.in }
 
-// Apply takes one message. It reports whether anything on screen may have
-// changed; a bad payload returns an error and changes nothing.
-func (s *Scene) Apply(m Message) (bool, error) {
-	u, err := s.apply(m)
-	return u.Changed && err == nil, err
-}
-
-// apply is Apply with the whole update (the kiosk counts held-back
-// snapshots).
-func (s *Scene) apply(m Message) (Update, error) {
+// Apply takes one message. Update.Changed reports whether anything shown
+// may have changed; a bad payload returns an error and changes nothing.
+// A race state received from the broker (m.At set; a cached one has
+// none) is kept among the recent ones (Snapshot.Seen).
+func (s *Scene) Apply(m Message) (Update, error) {
 	u, err := s.in.Apply(m)
 	if err != nil || !u.Changed {
 		return u, err
 	}
+	s.dirty = true
 	if u.StandingsChanged {
+		s.standingsDirty = true
 		s.rebuild(u, m.At)
+	}
+	if u.Kind == KindRace && !u.HeldBack && !m.At.IsZero() {
+		if ts := s.in.Track(u.Track); ts != nil && ts.Race != nil && ts.Race.Race != nil {
+			s.seenNo++
+			if len(s.seen) == RecentRaceStates {
+				s.seen = append(s.seen[:0], s.seen[1:]...)
+			}
+			s.seen = append(s.seen, Run{No: s.seenNo, Track: u.Track, Race: ts.Race.Race, At: ts.RaceAt})
+		}
 	}
 	return u, nil
 }
@@ -193,7 +218,7 @@ func changedRacers(prev, cur *mqtt.Standings) map[string]bool {
 func (s *Scene) rank(key string) Ranked {
 	if key != BoardCombined {
 		if ts := s.in.Track(key); ts != nil {
-			return Single(key, ts.Standings)
+			return single(key, ts.Standings)
 		}
 		return Ranked{}
 	}
@@ -207,27 +232,31 @@ func (s *Scene) rank(key string) Ranked {
 
 // SetConnected records that the broker answered.
 func (s *Scene) SetConnected(now time.Time) {
-	s.connected = true
-	s.contacts++
-	s.lostWall = time.Time{}
+	s.link.connected = true
+	s.link.contacts++
+	s.link.lostWall = time.Time{}
 }
 
 // SetDisconnected records that the broker connection dropped at now.
 func (s *Scene) SetDisconnected(now time.Time) {
-	if s.connected {
-		s.connected, s.lostAt = false, now
+	if s.link.connected {
+		s.link.connected, s.link.lostAt = false, now
 	}
 }
 
-// Connected reports whether the broker connection is up.
-func (s *Scene) Connected() bool { return s.connected }
+// SetOfflineGrace changes how long the broker may be unreachable before
+// the board says so (a one-shot frame has waited long enough).
+func (s *Scene) SetOfflineGrace(d time.Duration) { s.link.grace = d }
+
+// Link is the state of the connection to the broker, as a board shows it.
+func (s *Scene) Link() Link { return s.link }
 
 // SetLastContact gives the wall time a previous run last heard from the
 // broker (from the cache), so a kiosk rebooted during an outage can say
 // since when it is offline.
 func (s *Scene) SetLastContact(wall time.Time) {
-	if !s.connected && s.contacts == 0 {
-		s.lostWall = wall
+	if !s.link.connected && s.link.contacts == 0 {
+		s.link.lostWall = wall
 	}
 }
 
@@ -235,36 +264,102 @@ func (s *Scene) SetLastContact(wall time.Time) {
 // while connected, else the loss (zero when not known).
 func (s *Scene) LastContact(now, wall time.Time) time.Time {
 	switch {
-	case s.connected:
+	case s.link.connected:
 		return wall
-	case s.contacts == 0:
-		return s.lostWall
+	case s.link.contacts == 0:
+		return s.link.lostWall
 	}
-	return wall.Add(-now.Sub(s.lostAt))
+	return wall.Add(-now.Sub(s.link.lostAt))
+}
+
+// RecordedContact is the last contact a previous run recorded (from the
+// cache) while this run has not reached the broker; zero otherwise.
+func (s *Scene) RecordedContact() time.Time {
+	if s.link.connected {
+		return time.Time{}
+	}
+	return s.link.lostWall
+}
+
+// Snapshot is the model as of the last change. It builds a new one (the
+// next Gen, stamped wall) only when something changed since the last.
+func (s *Scene) Snapshot(wall time.Time) *Snapshot {
+	if s.snap != nil && !s.dirty {
+		return s.snap
+	}
+	p := &Snapshot{Title: s.cfg.Title, Changed: wall, Seen: append([]Run(nil), s.seen...),
+		cfg: s.cfg, start: s.start, boards: make(map[string]*boardState, len(s.cfg.Boards))}
+	if s.snap != nil {
+		p.Gen, p.Board = s.snap.Gen+1, s.snap.Board
+	} else {
+		p.Gen = 1
+	}
+	if s.standingsDirty || s.snap == nil {
+		// The combined board, when shown, was built by the change.
+		if bs := s.boards[BoardCombined]; bs != nil {
+			p.Board = bs.ranked
+		} else {
+			p.Board = s.rank(BoardCombined)
+		}
+	}
+	for _, key := range s.cfg.Boards {
+		if bs := s.boards[key]; bs != nil {
+			p.boards[key] = bs
+		} else {
+			p.boards[key] = &boardState{ranked: s.rank(key)}
+		}
+	}
+	for _, id := range s.in.Order() {
+		ts := s.in.Track(id)
+		t := Track{ID: id, Offline: trackOffline(ts), StorageFull: trackStorageFull(ts)}
+		if ts.Standings != nil {
+			t.ranking, t.rankLaps = ts.Standings.Ranking, ts.Standings.RankLaps
+		}
+		if ts.Race != nil && ts.RaceLive {
+			t.live = true
+			t.Race, t.RaceAt, t.Queue = ts.Race.Race, ts.RaceAt, ts.Race.Queue
+		}
+		p.Tracks = append(p.Tracks, t)
+	}
+	s.snap, s.dirty, s.standingsDirty = p, false, false
+	return p
 }
 
 // Current is the board shown at now.
-func (s *Scene) Current(now time.Time) string {
-	if len(s.cfg.Boards) == 1 {
-		return s.cfg.Boards[0]
+func (s *Scene) Current(now time.Time) string { return s.Snapshot(now).Current(now) }
+
+// TickEvery is Snapshot.TickEvery of the current model.
+func (s *Scene) TickEvery(now time.Time) time.Duration { return s.Snapshot(now).TickEvery(now) }
+
+// Board is Snapshot.Screen of the current model with the scene's link.
+func (s *Scene) Board(now, wall time.Time, synced bool) display.Board {
+	return s.Snapshot(wall).Screen(s.link, now, wall, synced)
+}
+
+// Shows is Snapshot.Shows of the current model.
+func (s *Scene) Shows(now time.Time) string { return s.Snapshot(now).Shows(now) }
+
+// Current is the board shown at now.
+func (p *Snapshot) Current(now time.Time) string {
+	if len(p.cfg.Boards) == 1 {
+		return p.cfg.Boards[0]
 	}
-	n := int(now.Sub(s.start) / s.cfg.RotateEvery)
-	return s.cfg.Boards[n%len(s.cfg.Boards)]
+	n := int(now.Sub(p.start) / p.cfg.RotateEvery)
+	return p.cfg.Boards[n%len(p.cfg.Boards)]
 }
 
 // TickEvery is how often the screen must be redrawn at now for its clocks
 // and fades to move: LiveTick while a race runs or a highlight fades.
-func (s *Scene) TickEvery(now time.Time) time.Duration {
-	key := s.Current(now)
-	for _, id := range s.liveTracks(key) {
-		ts := s.in.Track(id)
-		if ts.Race.Race != nil && ts.Race.Race.Running && !trackOffline(ts) {
+func (p *Snapshot) TickEvery(now time.Time) time.Duration {
+	key := p.Current(now)
+	for _, t := range p.liveTracks(key) {
+		if t.Race != nil && t.Race.Running && !t.Offline {
 			return LiveTick
 		}
 	}
-	if bs := s.boards[key]; bs != nil {
+	if bs := p.boards[key]; bs != nil {
 		for _, mk := range bs.marks {
-			if now.Sub(mk.at) < s.cfg.HighlightFor {
+			if now.Sub(mk.at) < p.cfg.HighlightFor {
 				return LiveTick
 			}
 		}
@@ -272,20 +367,20 @@ func (s *Scene) TickEvery(now time.Time) time.Duration {
 	return IdleTick
 }
 
-// Board is the frame to draw at now (monotonic) and wall (the wall clock,
-// shown only when synced).
-func (s *Scene) Board(now, wall time.Time, synced bool) display.Board {
-	key := s.Current(now)
-	bs := s.boards[key]
+// Screen is the board to draw at now (monotonic) and wall (the wall
+// clock, shown only when synced), with the kiosk's link to the broker.
+func (p *Snapshot) Screen(link Link, now, wall time.Time, synced bool) display.Board {
+	key := p.Current(now)
+	bs := p.boards[key]
 	if bs == nil {
-		bs = &boardState{ranked: s.rank(key)}
+		bs = &boardState{}
 	}
-	b := display.Board{Title: s.cfg.Title, QR: s.cfg.QR}
+	b := display.Board{Title: p.cfg.Title, QR: p.cfg.QR}
 	if key != BoardCombined {
-		b.Title = s.cfg.Title + " — Track " + key
+		b.Title = p.cfg.Title + " — Track " + key
 	}
 	if synced {
-		b.Clock = wall.In(s.cfg.Location).Format("15:04")
+		b.Clock = wall.In(p.cfg.Location).Format("15:04")
 	}
 	r := bs.ranked
 	b.Ranking = RankingCaption(r.Ranking, r.RankLaps)
@@ -297,24 +392,24 @@ func (s *Scene) Board(now, wall time.Time, synced bool) display.Board {
 	n := min(len(r.Entries), display.MaxRows)
 	b.Rows = make([]display.Row, n)
 	for i := 0; i < n; i++ {
-		b.Rows[i] = s.row(bs, i, now, withBest, withTrack)
+		b.Rows[i] = p.row(bs, i, now, withBest, withTrack)
 	}
-	footer := s.cfg.Focus
+	footer := p.cfg.Focus
 	if i, ok := bs.index[footer]; !ok || i < display.MaxRows {
 		footer = bs.latest
 	}
 	if i, ok := bs.index[footer]; ok && i >= display.MaxRows {
-		row := s.row(bs, i, now, withBest, withTrack)
+		row := p.row(bs, i, now, withBest, withTrack)
 		b.Footer = &row
 	}
-	for _, id := range s.liveTracks(key) {
-		b.Live = append(b.Live, liveStrip(s.in.Track(id), now))
+	for _, t := range p.liveTracks(key) {
+		b.Live = append(b.Live, liveStrip(t, now))
 	}
-	b.Notices = s.notices(key, r, now, wall, synced)
+	b.Notices = p.notices(link, key, r, now, wall, synced)
 	return b
 }
 
-func (s *Scene) row(bs *boardState, i int, now time.Time, withBest, withTrack bool) display.Row {
+func (p *Snapshot) row(bs *boardState, i int, now time.Time, withBest, withTrack bool) display.Row {
 	e := bs.ranked.Entries[i]
 	row := display.Row{
 		Rank: e.Rank, Name: e.Name, Result: msDuration(e.ResultMS), Laps: e.Laps, Tie: e.Tie,
@@ -330,8 +425,8 @@ func (s *Scene) row(bs *boardState, i int, now time.Time, withBest, withTrack bo
 		row.Track = e.Track
 	}
 	if mk, ok := bs.marks[e.RacerID]; ok {
-		if age := now.Sub(mk.at); age < s.cfg.HighlightFor {
-			row.Highlight = 1 - float64(age)/float64(s.cfg.HighlightFor)
+		if age := now.Sub(mk.at); age < p.cfg.HighlightFor {
+			row.Highlight = 1 - float64(age)/float64(p.cfg.HighlightFor)
 			row.RankChange = mk.rankChange
 		}
 	}
@@ -341,14 +436,15 @@ func (s *Scene) row(bs *boardState, i int, now time.Time, withBest, withTrack bo
 // liveTracks are the tracks whose race in progress a board shows: all for
 // the combined board, the board's own for a track board. A race state from
 // the cache is not shown until the broker confirms it.
-func (s *Scene) liveTracks(key string) []string {
-	var out []string
-	for _, id := range s.in.Order() {
-		if key != BoardCombined && id != key {
+func (p *Snapshot) liveTracks(key string) []*Track {
+	var out []*Track
+	for i := range p.Tracks {
+		t := &p.Tracks[i]
+		if key != BoardCombined && t.ID != key {
 			continue
 		}
-		if ts := s.in.Track(id); ts.Race != nil && ts.RaceLive {
-			out = append(out, id)
+		if t.live {
+			out = append(out, t)
 		}
 	}
 	return out
@@ -372,9 +468,9 @@ var raceStates = map[string]string{
 // state was received while the race runs (the trackside refreshes it every
 // few seconds). The clocks stop while the trackside is offline: its race
 // may be paused or over without the kiosk hearing of it.
-func liveStrip(ts *TrackState, now time.Time) display.LiveStrip {
-	st := display.LiveStrip{Track: "TRACK " + strings.ToUpper(ts.ID), Next: nextUp(ts.Race.Queue)}
-	r := ts.Race.Race
+func liveStrip(t *Track, now time.Time) display.LiveStrip {
+	st := display.LiveStrip{Track: "TRACK " + strings.ToUpper(t.ID), Next: nextUp(t.Queue)}
+	r := t.Race
 	if r == nil {
 		return st // the display says "No racer on track"
 	}
@@ -387,8 +483,8 @@ func liveStrip(ts *TrackState, now time.Time) display.LiveStrip {
 		st.State = strings.ToUpper(r.State)
 	}
 	elapsed, lap := msDuration(r.ElapsedMS), msDuration(r.LapElapsedMS)
-	if r.Running && !trackOffline(ts) {
-		if d := now.Sub(ts.RaceAt); d > 0 {
+	if r.Running && !t.Offline {
+		if d := now.Sub(t.RaceAt); d > 0 {
 			elapsed += d
 			lap += d
 		}
@@ -424,46 +520,57 @@ func nextUp(queue []string) string {
 
 // notices are the warnings of the header: the kiosk offline, tracks
 // offline or with a full disk, tracks left out of the combined board.
-func (s *Scene) notices(key string, r Ranked, now, wall time.Time, synced bool) []string {
+func (p *Snapshot) notices(link Link, key string, r Ranked, now, wall time.Time, synced bool) []string {
 	var out []string
-	if !s.connected && now.Sub(s.lostAt) >= s.cfg.OfflineGrace {
+	if !link.connected && now.Sub(link.lostAt) >= link.grace {
 		// Since the loss, or since this kiosk started; a kiosk that has
 		// not reached the broker since it rebooted knows from its cache
 		// when the previous run last did.
-		since := wall.Add(-now.Sub(s.lostAt))
-		if s.contacts == 0 && !s.lostWall.IsZero() {
-			since = s.lostWall
+		since := wall.Add(-now.Sub(link.lostAt))
+		if link.contacts == 0 && !link.lostWall.IsZero() {
+			since = link.lostWall
 		}
 		if synced {
-			out = append(out, "offline since "+since.In(s.cfg.Location).Format("15:04"))
+			out = append(out, "offline since "+since.In(p.cfg.Location).Format("15:04"))
 		} else {
-			out = append(out, "offline for "+humanDuration(now.Sub(s.lostAt)))
+			out = append(out, "offline for "+humanDuration(now.Sub(link.lostAt)))
 		}
 	}
-	for _, id := range s.in.Order() {
-		if key != BoardCombined && id != key {
+	for _, t := range p.Tracks {
+		if key != BoardCombined && t.ID != key {
 			continue
 		}
-		if ts := s.in.Track(id); trackOffline(ts) {
-			out = append(out, "track "+id+" offline")
-		} else if trackStorageFull(ts) {
-			out = append(out, "track "+id+" storage full")
+		if t.Offline {
+			out = append(out, "track "+t.ID+" offline")
+		} else if t.StorageFull {
+			out = append(out, "track "+t.ID+" storage full")
 		}
 	}
 	for _, id := range r.Excluded {
-		ts := s.in.Track(id)
-		out = append(out, fmt.Sprintf("track %s ranks by %s: not merged", id, strings.ToLower(RankingCaption(ts.Standings.Ranking, ts.Standings.RankLaps))))
+		if t := p.track(id); t != nil {
+			out = append(out, fmt.Sprintf("track %s ranks by %s: not merged", id, strings.ToLower(RankingCaption(t.ranking, t.rankLaps))))
+		}
 	}
 	return out
 }
 
+// track is the track with this id, nil when none.
+func (p *Snapshot) track(id string) *Track {
+	for i := range p.Tracks {
+		if p.Tracks[i].ID == id {
+			return &p.Tracks[i]
+		}
+	}
+	return nil
+}
+
 // Shows describes the screen for the kiosk's status: "combined (tracks 1,
 // 2): 37 racers", "track 2: 12 racers; offline".
-func (s *Scene) Shows(now time.Time) string {
-	key := s.Current(now)
+func (p *Snapshot) Shows(now time.Time) string {
+	key := p.Current(now)
 	var b strings.Builder
 	var r Ranked
-	if bs := s.boards[key]; bs != nil {
+	if bs := p.boards[key]; bs != nil {
 		r = bs.ranked
 	}
 	if key == BoardCombined {
@@ -479,8 +586,8 @@ func (s *Scene) Shows(now time.Time) string {
 	} else {
 		fmt.Fprintf(&b, ": %d racers", len(r.Entries))
 	}
-	if len(s.cfg.Boards) > 1 {
-		fmt.Fprintf(&b, "; rotating %d boards", len(s.cfg.Boards))
+	if len(p.cfg.Boards) > 1 {
+		fmt.Fprintf(&b, "; rotating %d boards", len(p.cfg.Boards))
 	}
 	return b.String()
 }

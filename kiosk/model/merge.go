@@ -1,4 +1,4 @@
-package kiosk
+package model
 
 import (
 	"fmt"
@@ -105,9 +105,9 @@ func Merge(tracks []TrackStandings) Ranked {
 	return out
 }
 
-// Single is one track's board as the track ranked it (its ranks and ties
+// single is one track's board as the track ranked it (its ranks and ties
 // are authoritative), with Track filled in.
-func Single(track string, s *mqtt.Standings) Ranked {
+func single(track string, s *mqtt.Standings) Ranked {
 	out := Ranked{}
 	if s == nil {
 		return out

@@ -1,4 +1,4 @@
-package kiosk
+package model
 
 import (
 	"errors"
@@ -113,19 +113,19 @@ type seqCounter struct {
 	// ahead of the track's held snapshots, until another snapshot (of any
 	// kind counting in the same counter, or the next one of its kind)
 	// lands within the jump bound of it.
-	ahead map[Kind]snapshot
+	ahead map[Kind]decoded
 	// below is the last snapshot seen far below a held one. A second,
 	// distinct snapshot close to it shows the stream has moved on without
 	// the held one: that one is dropped (it came from a forged or broken
 	// writer, and would otherwise freeze the board and the cache).
-	below    snapshot
+	below    decoded
 	hasBelow bool
 }
 
 func (c *seqCounter) reset() { *c = seqCounter{} }
 
-// snapshot is a decoded, checked message.
-type snapshot struct {
+// decoded is a decoded, checked message.
+type decoded struct {
 	kind      Kind
 	h         mqtt.Header
 	standings *mqtt.Standings
@@ -136,7 +136,7 @@ type snapshot struct {
 
 // sameAs reports whether two snapshots are the same publication (a broker
 // repeating a retained message): that is no corroboration.
-func (s snapshot) sameAs(o snapshot) bool { return s.kind == o.kind && s.h.Seq == o.h.Seq }
+func (s decoded) sameAs(o decoded) bool { return s.kind == o.kind && s.h.Seq == o.h.Seq }
 
 func absDiff(a, b uint64) uint64 {
 	if a > b {
@@ -282,6 +282,10 @@ func MaxPayload(k Kind) int {
 // DefaultMaxTracks is how many tracks a kiosk that lists none takes.
 const DefaultMaxTracks = 16
 
+// BoardCombined is the board that merges every track into one ranking;
+// any other board is one track's, named by its id.
+const BoardCombined = "combined"
+
 // Inputs holds every track's latest retained state. It is not safe for
 // concurrent use: the kiosk's own goroutine owns it.
 //
@@ -414,7 +418,7 @@ func (in *Inputs) Apply(m Message) (Update, error) {
 	if err := in.admit(track); err != nil {
 		return u, fmt.Errorf("%s: %w", m.Topic, err)
 	}
-	sn := snapshot{kind: kind, msg: m}
+	sn := decoded{kind: kind, msg: m}
 	switch kind {
 	case KindStandings:
 		var s mqtt.Standings
@@ -473,7 +477,7 @@ func (in *Inputs) Apply(m Message) (Update, error) {
 // order takes sn when its seq is newer than the one held of its kind and
 // plausible (see seqCounter), holds it back when it jumped too far ahead,
 // and drops held snapshots that the stream has contradicted.
-func (ts *TrackState) order(sn snapshot, u *Update) {
+func (ts *TrackState) order(sn decoded, u *Update) {
 	c, kinds, jump := ts.counter(sn.kind)
 	s := sn.h.Seq
 	if ref := ts.top(kinds); ref > 0 && s > ref && s-ref > jump {
@@ -485,7 +489,7 @@ func (ts *TrackState) order(sn snapshot, u *Update) {
 		}
 		if !corroborated {
 			if c.ahead == nil {
-				c.ahead = map[Kind]snapshot{}
+				c.ahead = map[Kind]decoded{}
 			}
 			if hb, ok := c.ahead[sn.kind]; !ok || !hb.sameAs(sn) {
 				c.ahead[sn.kind] = sn
@@ -536,7 +540,7 @@ func (ts *TrackState) order(sn snapshot, u *Update) {
 }
 
 // keep makes sn the held snapshot of its kind.
-func (ts *TrackState) keep(sn snapshot, u *Update) {
+func (ts *TrackState) keep(sn decoded, u *Update) {
 	switch sn.kind {
 	case KindStandings:
 		if !u.StandingsChanged {

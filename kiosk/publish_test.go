@@ -11,10 +11,10 @@ import (
 	"pitwall/mqtt"
 )
 
-// TestPublicModel: the public model merges every entry of every track
+// TestPublishedModel: the published model merges every entry of every track
 // (the screen shows 20), carries each track's race and queue, and keeps
 // the race states that a later one replaced within one batch.
-func TestPublicModel(t *testing.T) {
+func TestPublishedModel(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := ParseConfig([]byte(fmt.Sprintf(`{"kiosk": "k", "broker": {"url": "tcp://127.0.0.1:1"}, "web": {"listen": ":0"}, "cache": %q}`,
 		filepath.Join(dir, "cache.json"))))
@@ -25,7 +25,7 @@ func TestPublicModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p0, changed := k.Public()
+	p0, changed := k.Model()
 	var a, b []mqtt.StandingsEntry
 	for i := range 30 {
 		a = append(a, e(0, fmt.Sprintf("a%02d", i), int64(1000+20*i)))
@@ -40,14 +40,14 @@ func TestPublicModel(t *testing.T) {
 		Queue: []string{"Racer a03"}}
 	k.apply(msg(t, mqtt.TrackRace("1"), over, now))
 	k.apply(msg(t, mqtt.TrackRace("1"), next, now))
-	k.publish(k.pubStandings, now)
+	k.publish(now)
 
 	select {
 	case <-changed:
 	default:
-		t.Fatal("Public's channel not closed by a change")
+		t.Fatal("Model's channel not closed by a change")
 	}
-	p, _ := k.Public()
+	p, _ := k.Model()
 	if p.Gen <= p0.Gen {
 		t.Errorf("gen %d after %d", p.Gen, p0.Gen)
 	}

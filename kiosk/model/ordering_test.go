@@ -1,4 +1,4 @@
-package kiosk
+package model
 
 import (
 	"errors"
@@ -64,7 +64,7 @@ func TestForgedSeqAfterRealState(t *testing.T) {
 			t.Fatalf("real seq %d after the forged one: update %+v, shows %q", seq, u, shownRacer(in, "1"))
 		}
 	}
-	if got := string(CachedTracks(in)[0].Standings); !strings.Contains(got, `"real4"`) {
+	if got := string(in.Track(in.Order()[0]).Raw[KindStandings]); !strings.Contains(got, `"real4"`) {
 		t.Fatalf("cache holds %s", got)
 	}
 }
@@ -221,12 +221,12 @@ func TestTrackLimit(t *testing.T) {
 	if len(order) != 4 || !strings.Contains(fmt.Sprint(order), "main") || !strings.Contains(fmt.Sprint(order), "early") {
 		t.Fatalf("tracks held %v", order)
 	}
-	if n := len(CachedTracks(s.Inputs())); n != 4 {
+	if n := len(s.Inputs().Order()); n != 4 {
 		t.Fatalf("cache holds %d tracks", n)
 	}
 	// Known tracks keep updating.
-	if changed, err := s.Apply(standingsSeq(t, "early", 2, "e1", 0, "cy")); err != nil || !changed {
-		t.Fatalf("known track: changed %v, err %v", changed, err)
+	if u, err := s.Apply(standingsSeq(t, "early", 2, "e1", 0, "cy")); err != nil || !u.Changed {
+		t.Fatalf("known track: changed %v, err %v", u.Changed, err)
 	}
 }
 
