@@ -250,6 +250,9 @@ func (k *Kiosk) FrameCopy() *display.FrameCopy { return k.frameCopy }
 // Boot is the id stamped on the kiosk's status: kernel boot id and start count.
 func (k *Kiosk) Boot() string { return k.boot }
 
+// Connected reports whether the kiosk's MQTT connection is up now.
+func (k *Kiosk) Connected() bool { return k.link.Load() }
+
 // Board returns the board last drawn.
 func (k *Kiosk) Board() display.Board {
 	k.mu.Lock()
@@ -351,6 +354,23 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 	refresh := time.NewTicker(cacheRefresh)
 	defer refresh.Stop()
 	linkUp := false
+	// syncLink brings the scene in line with the connection; it reports
+	// whether the link changed, and a loss records the last contact.
+	syncLink := func(cacheDelay *time.Duration) bool {
+		up := k.link.Load()
+		if up == linkUp {
+			return false
+		}
+		linkUp = up
+		now := time.Now()
+		if up {
+			k.scene.SetConnected(now)
+		} else {
+			k.scene.SetDisconnected(now)
+			*cacheDelay = 0 // record the last contact
+		}
+		return true
+	}
 	for {
 		k.beat.Mark()
 		var cacheDelay time.Duration = -1
@@ -358,6 +378,11 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 		case <-ctx.Done():
 			return nil
 		case <-k.inbox.ready:
+			// Messages come on a connection: its news is taken first, or
+			// a board received just after connecting could be cached
+			// (and the loop stopped) before the contact was recorded
+			// (select picks among ready cases at random).
+			syncLink(&cacheDelay)
 			for _, m := range k.inbox.take() {
 				if d := k.apply(m); d >= 0 && (cacheDelay < 0 || d < cacheDelay) {
 					cacheDelay = d
@@ -368,17 +393,8 @@ func (k *Kiosk) loop(ctx context.Context, sinks *frameSinks, cache *cacheWriter)
 				k.dirty = false
 			}
 		case <-k.linkWake:
-			up := k.link.Load()
-			if up == linkUp {
+			if !syncLink(&cacheDelay) {
 				continue
-			}
-			linkUp = up
-			now := time.Now()
-			if up {
-				k.scene.SetConnected(now)
-			} else {
-				k.scene.SetDisconnected(now)
-				cacheDelay = 0 // record the last contact
 			}
 		case <-refresh.C:
 			if linkUp {

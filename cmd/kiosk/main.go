@@ -98,6 +98,7 @@ func run(args []string, openFB func(path string, log *slog.Logger) (*fb.Framebuf
 	// on the screen until it is fixed: no exit, no restart loop.
 	var cfg kiosk.Config
 	var log *slog.Logger
+	following := false // broker.url is "auto": follow the broker if it moves
 	screen := problem.ForUnit("kiosk", *problemFB, func(path string, log *slog.Logger) (problem.Output, error) { return openFB(path, log) }, notify)
 	err := screen.Until(ctx, []string{*configPath, filepath.Dir(*configPath)}, func() error {
 		c, err := kiosk.LoadConfig(*configPath)
@@ -107,6 +108,7 @@ func run(args []string, openFB func(path string, log *slog.Logger) (*fb.Framebuf
 		if log, err = logging.New(os.Stderr, *logFormat, c.LogLevel); err != nil {
 			return fmt.Errorf("config %s: %w", *configPath, err)
 		}
+		following = discovery.Wanted(c.Broker.URL)
 		url, err := discovery.Resolve(ctx, c.Broker.URL, c.Broker.SecretFile, 5*time.Second, log)
 		if err != nil {
 			return problem.Transient(err)
@@ -137,7 +139,28 @@ func run(args []string, openFB func(path string, log *slog.Logger) (*fb.Framebuf
 	go notify.Watchdog(ctx, sdnotify.WatchdogInterval(), func() error {
 		return heartbeat.Stuck(heartbeat.Check{Name: "render", Beat: k.Heartbeat(), Max: renderStuckAfter})
 	}, log)
-	err = k.Run(ctx)
+	runCtx, moved := context.WithCancelCause(ctx)
+	defer moved(nil)
+	if following {
+		// A discovered broker that moves (the trackside replaced by its
+		// spare, a new DHCP lease) is followed by a restart, which finds
+		// it again; the restarted kiosk shows its cached board at once.
+		go func() {
+			url := discovery.Follow(runCtx, discovery.Follower{
+				Current: cfg.Broker.URL, Connected: k.Connected, Log: log,
+				Find: func(ctx context.Context) (string, error) {
+					return discovery.Resolve(ctx, "auto", cfg.Broker.SecretFile, 5*time.Second, log)
+				},
+			})
+			if url != "" {
+				moved(fmt.Errorf("the venue broker moved from %s to %s: restarting to use it", cfg.Broker.URL, url))
+			}
+		}()
+	}
+	err = k.Run(runCtx)
+	if cause := context.Cause(runCtx); ctx.Err() == nil && cause != nil {
+		err = cause
+	}
 	s := k.Stats()
 	log.Info("kiosk stopped", "received", s.Received, "refused", s.Bad, "stale", s.Stale, "dropped", s.Dropped, "frames", s.Frames)
 	return err
