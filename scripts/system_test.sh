@@ -126,7 +126,6 @@ CGO_ENABLED=0 go build -trimpath -tags systest -o "$root/usr/local/sbin/pitwall-
 cat >"$root/etc/systemd/system/pitwall-systest-agent.service" <<'UNIT'
 [Unit]
 Description=pitwall system test agent (test image only)
-After=systemd-udevd.service systemd-modules-load.service
 
 [Service]
 ExecStart=/usr/local/sbin/pitwall-systest-agent /dev/virtio-ports/pitwall.agent
@@ -136,9 +135,7 @@ RestartSec=1s
 [Install]
 WantedBy=multi-user.target
 UNIT
-# udev loads virtio_console by the port's modalias; this is a fallback.
-mkdir -p "$root/etc/modules-load.d"
-echo virtio_console >"$root/etc/modules-load.d/pitwall-systest-agent.conf"
+# udev loads virtio_console by the port's modalias (the test checks lsmod).
 chroot "$root" systemctl enable pitwall-systest-agent.service >>"$out/dpkg.log" 2>&1
 # No host name in the image: each unit's comes from its boot partition
 # (pitwall-bootconf), and a shared one would collide on mDNS.

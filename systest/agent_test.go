@@ -138,6 +138,12 @@ func (g *guest) hangUnit(unit string, limit time.Duration) hang {
 	t.Helper()
 	h := hang{unit: unit}
 	var restarts int
+	// A unit still starting would be stopped by its start timeout, not
+	// by the watchdog: it must be running (READY=1 sent).
+	eventually(t, limit, unit+" active", func() bool {
+		out, _, _ := g.run("systemctl is-active " + unit)
+		return strings.TrimSpace(out) == "active"
+	})
 	h.oldPID, restarts = g.unitPID(unit)
 	if h.oldPID == 0 {
 		t.Fatalf("%s: %s has no main process", g.name, unit)
