@@ -200,6 +200,7 @@ func TestSystem(t *testing.T) {
 		v.record(fmt.Sprintf("trackside power pull: restart to kiosk-%s back online (live board)", id), at.Sub(v.trackside.startedAt()))
 	}
 	v.checkNothingLost(acked, "export-after-power-pull.json")
+	v.obs.waitSteady(10*time.Second, 2*time.Minute)
 	v.continueAfterPowerPull(race2)
 	// The official ends and submits the race: Bo's three laps rank.
 	v.ctl.run("race", "end", "--track", "1")
