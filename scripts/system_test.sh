@@ -119,6 +119,24 @@ chroot "$root" systemctl mask serial-getty@ttyS0.service getty@tty1.service >>"$
 # Debug access for a person at the QEMU window: root without password
 # exists only in the test image.
 chroot "$root" passwd -d root >/dev/null
+# The test's way in (systest/agent): a root command server on the virtio
+# serial port pitwall.agent, which QEMU puts on <guest dir>/agent.sock.
+# Only in the test image: neither the .debs nor the SD image have it.
+CGO_ENABLED=0 go build -trimpath -tags systest -o "$root/usr/local/sbin/pitwall-systest-agent" ./systest/agent
+cat >"$root/etc/systemd/system/pitwall-systest-agent.service" <<'UNIT'
+[Unit]
+Description=pitwall system test agent (test image only)
+
+[Service]
+ExecStart=/usr/local/sbin/pitwall-systest-agent /dev/virtio-ports/pitwall.agent
+Restart=always
+RestartSec=1s
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+# udev loads virtio_console by the port's modalias (the test checks lsmod).
+chroot "$root" systemctl enable pitwall-systest-agent.service >>"$out/dpkg.log" 2>&1
 # No host name in the image: each unit's comes from its boot partition
 # (pitwall-bootconf), and a shared one would collide on mDNS.
 rm -f "$root/etc/hostname"

@@ -40,6 +40,7 @@ type guest struct {
 	display bool
 
 	mu      sync.Mutex
+	agentMu sync.Mutex
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	boots   int
@@ -68,6 +69,7 @@ func (g *guest) start() {
 	defer g.mu.Unlock()
 	g.boots++
 	_ = os.Remove(g.qmpPath())
+	_ = os.Remove(g.agentPath())
 	args := []string{
 		"-name", g.name, "-nodefaults", "-no-user-config",
 		"-machine", "pc,accel=tcg", "-smp", "1", "-m", "512",
@@ -79,6 +81,11 @@ func (g *guest) start() {
 		"-netdev", g.net, "-device", "virtio-net-pci,netdev=venue,mac=" + g.mac,
 		"-serial", "file:" + g.consolePath(g.boots),
 		"-qmp", "unix:" + g.qmpPath() + ",server=on,wait=off",
+		// The test's way in (agent_test.go): a virtio serial port the
+		// test image's agent serves, on a Unix socket here.
+		"-device", "virtio-serial-pci,id=agentbus",
+		"-chardev", "socket,id=agent,path=" + g.agentPath() + ",server=on,wait=off",
+		"-device", "virtserialport,bus=agentbus.0,chardev=agent,name=pitwall.agent",
 		"-rtc", "base=utc", "-display", "none", "-pidfile", filepath.Join(g.dir, "qemu.pid"),
 	}
 	if g.display {

@@ -162,6 +162,8 @@ func TestSystem(t *testing.T) {
 		}
 	}
 
+	machineIDs := v.agentChecks()
+
 	// Race 1: racer Ann, four laps, submitted: on both boards.
 	ann := strings.TrimSpace(v.ctl.run("racer", "add", "--display", "Ann Lee", "--name", "Ann Lee", "-q"))
 	bo := strings.TrimSpace(v.ctl.run("racer", "add", "--display", "Bo Berg", "--name", "Bo Berg", "-q"))
@@ -197,7 +199,8 @@ func TestSystem(t *testing.T) {
 		at := v.waitKioskOnline(id, v.trackside.startedAt(), "", 5*time.Minute)
 		v.record(fmt.Sprintf("trackside power pull: restart to kiosk-%s back online (live board)", id), at.Sub(v.trackside.startedAt()))
 	}
-	v.checkNothingLost(acked)
+	v.checkNothingLost(acked, "export-after-power-pull.json")
+	v.obs.waitSteady(10*time.Second, 2*time.Minute)
 	v.continueAfterPowerPull(race2)
 	// The official ends and submits the race: Bo's three laps rank.
 	v.ctl.run("race", "end", "--track", "1")
@@ -209,11 +212,18 @@ func TestSystem(t *testing.T) {
 	v.ctl.run("race", "queue", "--track", "1", "--racer", cy)
 	v.ctl.run("race", "load", "--track", "1")
 	race3 := v.raceID()
-	v.drive(race3, []time.Duration{3600 * time.Millisecond, 4000 * time.Millisecond})
+	for k, l := range v.drive(race3, []time.Duration{3600 * time.Millisecond, 4000 * time.Millisecond}) {
+		acked[k] = l
+	}
 	v.ctl.run("race", "end", "--track", "1")
 	v.ctl.run("race", "submit", "--track", "1")
 	eventually(t, time.Minute, "standings with Cy", func() bool { return v.standingsHave(cy) })
 	v.compareScreens("race3", true, 3*time.Minute)
+
+	// Hung daemons (SIGSTOP through the guest agent): the watchdog kills
+	// and restarts them. The trackside in the middle of race 4.
+	v.watchdogTrackside(acked)
+	v.watchdogKiosk()
 
 	// Power pull of a kiosk: it comes back with the board.
 	k2 := v.kiosks[1]
@@ -227,6 +237,11 @@ func TestSystem(t *testing.T) {
 	at = v.waitKioskOnline("2", k2.startedAt(), kioskBoot, 5*time.Minute)
 	v.record("kiosk power pull: restart to connected (live board)", at.Sub(k2.startedAt()))
 	v.compareScreens("kiosk-pull", false, 2*time.Minute)
+
+	// Logs across boots: both guests that lost power keep the journal of
+	// the boot before.
+	v.journalAcrossBoots(v.trackside, machineIDs[v.trackside])
+	v.journalAcrossBoots(k2, machineIDs[k2])
 
 	// Cards an organiser got wrong: the problem on the unit's own screen.
 	v.problemScreens(img, venueNet)
@@ -567,9 +582,9 @@ func (v *venue) continueAfterPowerPull(race string) {
 
 // checkNothingLost compares every acknowledged lap with the trackside's
 // export after the power pull: each must be there, with its time.
-func (v *venue) checkNothingLost(acked map[string]mqtt.LapEvent) {
+func (v *venue) checkNothingLost(acked map[string]mqtt.LapEvent, name string) {
 	t := v.t
-	path := filepath.Join(v.out, "export-after-power-pull.json")
+	path := filepath.Join(v.out, name)
 	v.ctl.run("export", "json", "--track", "1", "-o", path)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -613,7 +628,7 @@ func (v *venue) checkNothingLost(acked map[string]mqtt.LapEvent) {
 			t.Errorf("acknowledged lap %s: %d ms before the power pull, %v in the store after", id, l.Lap.TimeMS, got)
 		}
 	}
-	t.Logf("power pull: %d acknowledged laps, all in the store afterwards (%d laps stored)", len(acked), total)
+	t.Logf("%s: %d acknowledged laps, all in the store (%d laps stored)", name, len(acked), total)
 }
 
 // frameWatch reports when a kiosk first shows a board.
