@@ -161,6 +161,7 @@ func (s *Screen) Until(ctx context.Context, watch []string, try func() error) er
 			}
 			retryAt = time.After(every)
 		}
+		why := "a watched file changed: trying again"
 		for changed := false; !changed; {
 			if s.Alive != nil {
 				s.Alive("waiting: " + oneLine(err.Error()))
@@ -171,13 +172,13 @@ func (s *Screen) Until(ctx context.Context, watch []string, try func() error) er
 				return ctx.Err()
 			case <-t.C:
 			case <-retryAt:
-				changed = true
+				changed, why = true, "trying again (the problem may have gone by itself)"
 				continue
 			}
 			changed = !bytes.Equal(fingerprint(files), before)
 		}
 		t.Stop()
-		log.Info("a watched file changed: trying again", "role", s.Role)
+		log.Info(why, "role", s.Role)
 	}
 }
 
