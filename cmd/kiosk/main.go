@@ -139,27 +139,14 @@ func run(args []string, openFB func(path string, log *slog.Logger) (*fb.Framebuf
 	go notify.Watchdog(ctx, sdnotify.WatchdogInterval(), func() error {
 		return heartbeat.Stuck(heartbeat.Check{Name: "render", Beat: k.Heartbeat(), Max: renderStuckAfter})
 	}, log)
-	runCtx, moved := context.WithCancelCause(ctx)
-	defer moved(nil)
 	if following {
 		// A discovered broker that moves (the trackside replaced by its
 		// spare, a new DHCP lease) is followed by a restart, which finds
 		// it again; the restarted kiosk shows its cached board at once.
-		go func() {
-			url := discovery.Follow(runCtx, discovery.Follower{
-				Current: cfg.Broker.URL, Connected: k.Connected, Log: log,
-				Find: func(ctx context.Context) (string, error) {
-					return discovery.Resolve(ctx, "auto", cfg.Broker.SecretFile, 5*time.Second, log)
-				},
-			})
-			if url != "" {
-				moved(fmt.Errorf("the venue broker moved from %s to %s: restarting to use it", cfg.Broker.URL, url))
-			}
-		}()
-	}
-	err = k.Run(runCtx)
-	if cause := context.Cause(runCtx); ctx.Err() == nil && cause != nil {
-		err = cause
+		f := discovery.Follower{Current: cfg.Broker.URL, Connected: k.Connected, SecretFile: cfg.Broker.SecretFile, Log: log}
+		err = f.Run(ctx, k.Run)
+	} else {
+		err = k.Run(ctx)
 	}
 	s := k.Stats()
 	log.Info("kiosk stopped", "received", s.Received, "refused", s.Bad, "stale", s.Stale, "dropped", s.Dropped, "frames", s.Frames)

@@ -195,24 +195,8 @@ func run() error {
 	// A discovered broker that moves (a spare trackside, a new DHCP lease)
 	// is followed by a restart, which discovers it again: timing stops for
 	// the restart only, and only after the broker was gone for a while.
-	runCtx, moved := context.WithCancelCause(ctx)
-	defer moved(nil)
-	go func() {
-		url := discovery.Follow(runCtx, discovery.Follower{
-			Current: cfg.Broker.URL, Connected: u.BrokerConnected, Log: log,
-			Find: func(ctx context.Context) (string, error) {
-				return discovery.Resolve(ctx, "auto", cfg.Broker.SecretFile, 5*time.Second, log)
-			},
-		})
-		if url != "" {
-			moved(fmt.Errorf("the venue broker moved from %s to %s: restarting to use it", cfg.Broker.URL, url))
-		}
-	}()
-	err = u.Run(runCtx)
-	if cause := context.Cause(runCtx); ctx.Err() == nil && cause != nil {
-		return cause
-	}
-	return err
+	f := discovery.Follower{Current: cfg.Broker.URL, Connected: u.BrokerConnected, SecretFile: cfg.Broker.SecretFile, Log: log}
+	return f.Run(ctx, u.Run)
 }
 
 // damagedSteps is damagedHelp for the screen.

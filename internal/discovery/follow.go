@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -14,9 +15,12 @@ import (
 
 // Follower watches a discovered broker (Follow).
 type Follower struct {
-	Current   string                                    // the URL in use
-	Find      func(ctx context.Context) (string, error) // one discovery round (e.g. Resolve for Wait)
-	Connected func() bool                               // whether the client is connected now
+	Current   string      // the URL in use
+	Connected func() bool // whether the client is connected now
+	// Find is one discovery round; nil: Resolve of "auto" with the event
+	// secret in SecretFile.
+	Find       func(ctx context.Context) (string, error)
+	SecretFile string
 	// After is how long the connection must have been down before the
 	// network is asked again (default 20 s: a broker restarting on the
 	// same address is back well within it); Every is how often that is
@@ -43,6 +47,10 @@ func Follow(ctx context.Context, f Follower) string {
 	if log == nil {
 		log = slog.Default()
 	}
+	find := f.Find
+	if find == nil {
+		find = func(ctx context.Context) (string, error) { return Resolve(ctx, "auto", f.SecretFile, wait, log) }
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	var downSince time.Time
@@ -63,7 +71,7 @@ func Follow(ctx context.Context, f Follower) string {
 				continue
 			}
 			rctx, cancel := context.WithTimeout(ctx, wait)
-			url, err := f.Find(rctx)
+			url, err := find(rctx)
 			cancel()
 			switch {
 			case err != nil:
@@ -75,4 +83,23 @@ func Follow(ctx context.Context, f Follower) string {
 			downSince = time.Now()
 		}
 	}
+}
+
+// Run runs run (a unit's main loop) while following the broker: when it
+// moves, run's context ends and Run returns an error naming the new
+// address, so that the unit exits and its service manager starts it again,
+// which discovers the broker anew. Otherwise it returns what run returns.
+func (f Follower) Run(ctx context.Context, run func(context.Context) error) error {
+	runCtx, moved := context.WithCancelCause(ctx)
+	defer moved(nil)
+	go func() {
+		if url := Follow(runCtx, f); url != "" {
+			moved(fmt.Errorf("the venue broker moved from %s to %s: restarting to use it", f.Current, url))
+		}
+	}()
+	err := run(runCtx)
+	if cause := context.Cause(runCtx); ctx.Err() == nil && cause != nil {
+		return cause
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package discovery
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,5 +73,23 @@ func TestFollowStopsWithContext(t *testing.T) {
 	cancel()
 	if u := <-done; u != "" {
 		t.Fatalf("Follow returned %q after cancel", u)
+	}
+}
+
+// Run stops the unit's loop when the broker moves and says where to; the
+// unit's own end is returned as it is.
+func TestFollowerRunStopsTheUnitOnAMove(t *testing.T) {
+	f := Follower{Current: "tcp://169.254.1.1:1883", Connected: func() bool { return false },
+		Find:  func(context.Context) (string, error) { return "tcp://169.254.9.9:1883", nil },
+		After: 10 * time.Millisecond, Every: 5 * time.Millisecond}
+	loop := func(ctx context.Context) error { <-ctx.Done(); return nil }
+	err := f.Run(context.Background(), loop)
+	if err == nil || !strings.Contains(err.Error(), "moved from tcp://169.254.1.1:1883 to tcp://169.254.9.9:1883") {
+		t.Fatalf("Run = %v, want the move", err)
+	}
+	f.Connected = func() bool { return true }
+	stop := errors.New("the unit's own error")
+	if err := f.Run(context.Background(), func(context.Context) error { return stop }); err != stop {
+		t.Fatalf("Run = %v, want the unit's own error", err)
 	}
 }
