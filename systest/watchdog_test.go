@@ -50,17 +50,7 @@ func (v *venue) watchdogTrackside(acked map[string]mqtt.LapEvent) {
 	}
 	h := v.trackside.hangUnit("pitwall-trackside", 3*time.Minute)
 	topic := mqtt.TrackStatus("1")
-	// Online again: a status after the hung process's will (a status it
-	// had in flight at the SIGSTOP is not the new process's).
-	since := h.stopped.Add(time.Second)
-	if e, ok := v.obs.firstStatus(topic, h.stopped, func(e statusEvent) bool { return !e.s.Online }); ok {
-		v.record("trackside hung (SIGSTOP): to offline (the broker's will, 1.5 × keep-alive)", e.at.Sub(h.stopped))
-		since = e.at
-	} else {
-		t.Logf("trackside hung: no offline status seen (its will) before the restart")
-	}
-	v.record("trackside hung (SIGSTOP): to the watchdog's kill (guest journal)", h.toTimeout)
-	v.record("trackside hung (SIGSTOP): to restarted and ready again (READY=1, guest journal)", h.toStarted)
+	since := v.recordHang("trackside", topic, h)
 	ready := v.waitTracksideReady(since, "", 3*time.Minute)
 	v.record("trackside hung (SIGSTOP): to online again with the decoder link ok", ready.Sub(h.stopped))
 	// The old process's will does not come after the new one's status:
@@ -141,16 +131,7 @@ func (v *venue) watchdogKiosk() {
 	k := v.kiosks[0]
 	scr := v.watchScreen(k, "watchdog")
 	h := k.hangUnit("pitwall-kiosk", 3*time.Minute)
-	topic := mqtt.KioskStatus("1")
-	since := h.stopped.Add(time.Second)
-	if e, ok := v.obs.firstStatus(topic, h.stopped, func(e statusEvent) bool { return !e.s.Online }); ok {
-		v.record("kiosk hung (SIGSTOP): to offline (the broker's will)", e.at.Sub(h.stopped))
-		since = e.at
-	} else {
-		t.Logf("kiosk-1 hung: no offline status seen (its will) before the restart")
-	}
-	v.record("kiosk hung (SIGSTOP): to the watchdog's kill (guest journal)", h.toTimeout)
-	v.record("kiosk hung (SIGSTOP): to restarted (READY=1, outputs open; guest journal)", h.toStarted)
+	since := v.recordHang("kiosk", mqtt.KioskStatus("1"), h)
 	at := v.waitKioskOnline("1", since, "", 3*time.Minute)
 	v.record("kiosk hung (SIGSTOP): to connected again (live status)", at.Sub(h.stopped))
 	time.Sleep(5 * time.Second)
@@ -200,4 +181,22 @@ func (v *venue) journalAcrossBoots(g *guest, machineID string) {
 	if strings.TrimSpace(prev) == "0" || strings.TrimSpace(prev) == "" {
 		t.Errorf("%s: the previous boot's journal has no pitwall lines", g.name)
 	}
+}
+
+// recordHang records the figures of a hang up to the restart: the broker's
+// will (offline) on topic, the watchdog's kill and the new process's
+// READY=1. It returns the time a status of the new process must follow: a
+// status after the hung process's will (one it had in flight at the
+// SIGSTOP is not the new process's).
+func (v *venue) recordHang(who, topic string, h hang) time.Time {
+	since := h.stopped.Add(time.Second)
+	if e, ok := v.obs.firstStatus(topic, h.stopped, func(e statusEvent) bool { return !e.s.Online }); ok {
+		v.record(who+" hung (SIGSTOP): to offline (the broker's will, 1.5 × keep-alive)", e.at.Sub(h.stopped))
+		since = e.at
+	} else {
+		v.t.Logf("%s hung: no offline status seen (its will) before the restart", who)
+	}
+	v.record(who+" hung (SIGSTOP): to the watchdog's kill (guest journal)", h.toTimeout)
+	v.record(who+" hung (SIGSTOP): to restarted and ready again (READY=1, guest journal)", h.toStarted)
+	return since
 }
